@@ -26,7 +26,10 @@ function goModPath(module, version, env) {
   const out = capture("go", ["mod", "download", "-json", `${module}@v${version}`], { env, cwd: toolsDir });
   const info = out ? JSON.parse(out) : undefined;
   if (!info?.GoMod) {
-    const err = capture("sh", ["-c", `go mod download -json ${module}@v${version} 2>&1 || true`], { env, cwd: toolsDir });
+    const err = capture("sh", ["-c", `go mod download -json ${module}@v${version} 2>&1 || true`], {
+      env,
+      cwd: toolsDir,
+    });
     throw new Error(
       `cannot download ${module}@v${version} from the Go module proxy (${err ?? "no output"}).\n` +
         `The CLI must match @pulumi/pulumi ${version} from package-lock.json; pick an @pulumi/pulumi version whose pkg/v3 module the proxy serves.`,
