@@ -1,1 +1,14 @@
-export {};
+export { formatFinding, kindLabel } from "./format";
+export {
+  accessKeyIdRule,
+  type CredentialKind,
+  type KeyIdPrefix,
+  keyIdPrefixes,
+  type Rule,
+  rules,
+  secretAccessKeyRule,
+  sessionTokenPrefixes,
+  sessionTokenRule,
+} from "./rules";
+export { DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_DEPTH, scan } from "./scan";
+export type { Finding, FindingKind, ScanOptions } from "./types";

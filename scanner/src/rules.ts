@@ -1,0 +1,124 @@
+import type { FindingKind } from "./types";
+
+/** The kinds a rule can report (`undecodable-layer` comes from the decoders, not from a rule). */
+export type CredentialKind = Exclude<FindingKind, "undecodable-layer">;
+
+/**
+ * A detection rule as data, in the manner of gitleaks: what it finds, the context names that make a
+ * value a credential, and samples that must (and must not) be found. Samples are templates: the test
+ * suite replaces `{{ACCESS_KEY_ID}}`, `{{SECRET_ACCESS_KEY}}` and `{{SESSION_TOKEN}}` with values
+ * generated at test time, so no key is ever committed.
+ */
+export interface Rule {
+  readonly id: CredentialKind;
+  /** Reads "Identified ...". */
+  readonly description: string;
+  /**
+   * Context names, normalised (lower case, without `_`, `-`, `.`): a value assigned to a name that ends
+   * with one of these is a credential of this kind.
+   */
+  readonly keywords: readonly string[];
+  readonly truePositives: readonly string[];
+  readonly falsePositives: readonly string[];
+}
+
+/** What each documented IAM unique-id prefix means. */
+export interface KeyIdPrefix {
+  readonly meaning: string;
+  /** True for access key ids (reported anywhere); false for other unique ids (reported only when assigned to an access-key-id name). */
+  readonly credential: boolean;
+}
+
+/**
+ * IAM unique-id prefixes.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+ */
+export const keyIdPrefixes: Readonly<Record<string, KeyIdPrefix>> = {
+  AKIA: { meaning: "long-lived IAM access key", credential: true },
+  ASIA: { meaning: "temporary STS access key", credential: true },
+  ABIA: { meaning: "STS service bearer token", credential: true },
+  ACCA: { meaning: "context-specific credential", credential: true },
+  AGPA: { meaning: "IAM user group id", credential: false },
+  AIDA: { meaning: "IAM user id", credential: false },
+  AIPA: { meaning: "EC2 instance profile id", credential: false },
+  ANPA: { meaning: "managed policy id", credential: false },
+  ANVA: { meaning: "managed policy version id", credential: false },
+  APKA: { meaning: "public key id", credential: false },
+  AROA: { meaning: "IAM role id", credential: false },
+  ASCA: { meaning: "certificate id", credential: false },
+};
+
+/**
+ * Base64 prefixes of STS session tokens (`IQoJb3JpZ2lu...` today, `FwoGZXIvYXdz...`, `FQoGZXIvYXdz...`
+ * and `AQoDYXdz...` in older tokens): a long token starting with one of these is reported without context.
+ */
+export const sessionTokenPrefixes: readonly string[] = ["IQoJb3JpZ2lu", "FwoGZXIvYXdz", "FQoGZXIvYXdz", "AQoDYXdz"];
+
+export const accessKeyIdRule: Rule = {
+  id: "aws-access-key-id",
+  description: "Identified an AWS access key id",
+  keywords: ["accesskeyid", "accesskey"],
+  truePositives: [
+    "{{ACCESS_KEY_ID}}",
+    "export AWS_ACCESS_KEY_ID={{ACCESS_KEY_ID}}",
+    'aws_access_key_id = "{{ACCESS_KEY_ID}}"',
+    '{"AccessKeyId":"{{ACCESS_KEY_ID}}"}',
+    "url=https://example.com/?X-Amz-Credential={{ACCESS_KEY_ID}}/20260101/us-east-1/s3/aws4_request",
+  ],
+  falsePositives: [
+    "export AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable reference, on purpose
+    "aws_access_key_id = ${ACCESS_KEY}",
+    // An IAM role's unique id is not a credential.
+    '"Condition": {"StringLike": {"aws:userid": "AROA{{UPPER16}}:*"}}',
+    // Too short, too long, lower case.
+    "id=AKIA{{UPPER15}}",
+    "id=AKIA{{UPPER16}}Z",
+    "id=akia{{LOWER16}}",
+  ],
+};
+
+export const secretAccessKeyRule: Rule = {
+  id: "aws-secret-access-key",
+  description: "Identified an AWS secret access key",
+  keywords: ["secretaccesskey", "awssecretkey", "awssecret", "secretkey"],
+  truePositives: [
+    "export AWS_SECRET_ACCESS_KEY={{SECRET_ACCESS_KEY}}",
+    "aws configure set aws_secret_access_key {{SECRET_ACCESS_KEY}}",
+    "aws_secret_access_key = {{SECRET_ACCESS_KEY}}",
+    '{"SecretAccessKey": "{{SECRET_ACCESS_KEY}}"}',
+    "Set-AWSCredential -AccessKey {{ACCESS_KEY_ID}} -SecretKey {{SECRET_ACCESS_KEY}}",
+    'new AWS.Credentials("{{ACCESS_KEY_ID}}", "{{SECRET_ACCESS_KEY}}")',
+  ],
+  falsePositives: [
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable reference, on purpose
+    "export AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY}",
+    "aws_secret_access_key = %AWS_SECRET_ACCESS_KEY%",
+    "$env:AWS_SECRET_ACCESS_KEY = $env:VAULT_SECRET",
+    "sha1sum: {{HEX40}}",
+    "commit {{HEX40}}",
+    // A 40-character random string with no AWS context.
+    "checksum={{RANDOM40}}",
+    // Secret-looking name, but not mixed case: not an AWS secret.
+    "aws_secret_access_key = {{LOWER40}}",
+  ],
+};
+
+export const sessionTokenRule: Rule = {
+  id: "aws-session-token",
+  description: "Identified an AWS session token",
+  keywords: ["sessiontoken", "securitytoken"],
+  truePositives: [
+    "export AWS_SESSION_TOKEN={{SESSION_TOKEN}}",
+    "aws_session_token = {{SESSION_TOKEN}}",
+    '"SessionToken": "{{SESSION_TOKEN}}"',
+    "X-Amz-Security-Token: {{SESSION_TOKEN}}",
+  ],
+  falsePositives: [
+    "export AWS_SESSION_TOKEN=$(curl -s http://169.254.169.254/latest/api/token)",
+    "token: {{RANDOM120}}",
+  ],
+};
+
+/** Every rule, in reporting order. */
+export const rules: readonly Rule[] = [accessKeyIdRule, secretAccessKeyRule, sessionTokenRule];

@@ -1,0 +1,52 @@
+/**
+ * What a finding is about.
+ *
+ * - `aws-access-key-id`: an access key id (AKIA long-lived, ASIA temporary, ABIA, ACCA), or an IAM
+ *   unique id (AIDA, AROA, ...) assigned to an access-key-id name.
+ * - `aws-secret-access-key`: a 40-character secret access key in credential context.
+ * - `aws-session-token`: an STS session token.
+ * - `undecodable-layer`: a layer that could not be opened within the limits (gzip bomb, corrupt gzip,
+ *   nesting deeper than `maxDepth`, decoding budget exhausted). It blocks like the others: what could
+ *   not be read could hide a key.
+ */
+export type FindingKind = "aws-access-key-id" | "aws-secret-access-key" | "aws-session-token" | "undecodable-layer";
+
+/** One thing the scanner found. It never holds the value itself. */
+export interface Finding {
+  /** What was found. */
+  readonly kind: FindingKind;
+  /**
+   * The layer path, outermost first, for example `raw`, `base64 > gzip` or `MIME part 2 > base64`.
+   * `raw` is the input as given.
+   */
+  readonly layer: string;
+  /** 1-based line in the innermost layer. */
+  readonly line: number;
+  /** At most the first four characters of the value, then `…`; empty for `undecodable-layer`. */
+  readonly preview: string;
+  /** What was identified and why, without the value. */
+  readonly description: string;
+}
+
+/** Limits of one scan. */
+export interface ScanOptions {
+  /**
+   * How many encoding layers (base64, gzip, MIME part, ...) the scanner opens below the raw input.
+   * A layer deeper than this is reported as `undecodable-layer`.
+   * @default 8
+   */
+  readonly maxDepth?: number;
+  /**
+   * How many bytes all decoders together may produce in one scan. A gzip stream that expands beyond
+   * what is left is reported as `undecodable-layer` (possible decompression bomb), not expanded.
+   * EC2 user data is at most 16 KB, so the default leaves ample room.
+   * @default 8388608 (8 MiB)
+   */
+  readonly maxDecodedBytes?: number;
+  /**
+   * Whether AWS's documentation example credentials (key ids ending in `EXAMPLE`, secrets ending in
+   * `EXAMPLEKEY`) are ignored. They do not work against AWS and fill tutorials.
+   * @default true
+   */
+  readonly allowExampleKeys?: boolean;
+}
