@@ -1,1 +1,17 @@
-export {};
+/**
+ * @keyless/aws: Pulumi components for keyless AWS compute. Workloads get temporary credentials from roles (instance
+ * profiles, Lambda and ECS roles), never static keys.
+ *
+ * @example
+ * ```ts
+ * import { SecureInstance } from "@keyless/aws";
+ *
+ * new SecureInstance("web", { ami, instanceType: "t3.micro", subnetId,
+ *   permissions: { statements: [{ actions: ["s3:GetObject"], resources: ["arn:aws:s3:::assets/*"] }] } });
+ * ```
+ * @packageDocumentation
+ */
+export * from "./ecs";
+export * from "./errors";
+export * from "./iam";
+export * from "./lambda";
