@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // keyless-scan [--json] [--max-depth N] [--max-decoded-bytes N] PATH...   (`-` reads standard input)
 // Exit 0: nothing found; 1: something found; 2: usage or read error.
 import { readFileSync } from "node:fs";

@@ -40,6 +40,11 @@ export interface Blob {
   readonly line: number;
   /** True when the run spans several lines: whitespace must be removed before decoding. */
   readonly multiline: boolean;
+  /**
+   * Where the last merged line starts. A wrapped run is followed by a line that may or may not
+   * belong to it (`EOF`, a YAML key): the walker retries without it when the whole does not decode.
+   */
+  readonly lastLineStart: number;
 }
 
 export interface DetectOptions {
@@ -65,11 +70,18 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
   let blobEnd = -1;
   let blobLine = 0;
   let blobLines = 0;
+  let blobLastLine = -1;
   let blobContinues = false;
 
   const flushBlob = (): void => {
     if (blobStart >= 0 && blobEnd - blobStart >= MIN_BLOB) {
-      blobs.push({ start: blobStart, end: blobEnd, line: blobLine, multiline: blobLines > 1 });
+      blobs.push({
+        start: blobStart,
+        end: blobEnd,
+        line: blobLine,
+        multiline: blobLines > 1,
+        lastLineStart: blobLastLine,
+      });
     }
     blobStart = -1;
     blobContinues = false;
@@ -156,12 +168,14 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
     if (blobContinues && s === firstNonBlank(text, lineStart)) {
       blobEnd = padEnd;
       blobLines++;
+      blobLastLine = s;
     } else {
       flushBlob();
       blobStart = s;
       blobEnd = padEnd;
       blobLine = line;
       blobLines = 1;
+      blobLastLine = -1;
     }
     blobContinues = padEnd === e && len >= 40 && atEndOfLine(text, e);
   }

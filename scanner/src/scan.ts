@@ -64,7 +64,14 @@ function walkText(text: string, path: readonly string[], depth: number, state: S
     const label = blob.start === whole.start && blob.end === whole.end ? "base64" : `base64 (line ${blob.line})`;
     const childPath = [...path, label];
     if (!charge(Math.ceil((encoded.length * 3) / 4), childPath, state)) return;
-    openBytes(decodeBase64(encoded), childPath, depth + 1, state, false);
+    const shorter =
+      blob.multiline && blob.lastLineStart > blob.start
+        ? () => {
+            const alt = stripWhitespace(text.slice(blob.start, blob.lastLineStart));
+            return charge(Math.ceil((alt.length * 3) / 4), childPath, state) ? decodeBase64(alt) : undefined;
+          }
+        : undefined;
+    openBytes(decodeBase64(encoded), childPath, depth + 1, state, false, shorter);
   }
 }
 
@@ -87,21 +94,42 @@ function openPart(part: MimePart, index: number, path: readonly string[], depth:
   if (enter([...path, label], depth + 1, state)) walkText(part.body, [...path, label], depth + 1, state);
 }
 
+/** A second reading of the same layer, tried when the first does not decode. */
+type Fallback = () => Buffer | undefined;
+
 /** Decoded bytes: gzip is opened, text is walked, binary is left alone. */
-function openBytes(bytes: Buffer, path: readonly string[], depth: number, state: State, binaryAsText: boolean): void {
+function openBytes(
+  bytes: Buffer,
+  path: readonly string[],
+  depth: number,
+  state: State,
+  binaryAsText: boolean,
+  fallback?: Fallback,
+): void {
   if (isGzip(bytes)) {
-    if (enter(path, depth, state)) openGzip(bytes, path, depth, state);
+    if (enter(path, depth, state)) openGzip(bytes, path, depth, state, fallback);
     return;
   }
   const text = bytesToText(bytes) ?? (binaryAsText ? bytes.toString("latin1") : undefined);
-  if (text === undefined) return;
+  if (text === undefined) {
+    const alt = fallback?.();
+    if (alt !== undefined) openBytes(alt, path, depth, state, binaryAsText);
+    return;
+  }
   if (enter(path, depth, state)) walkText(text, path, depth, state);
 }
 
-function openGzip(bytes: Buffer, path: readonly string[], depth: number, state: State): void {
+function openGzip(bytes: Buffer, path: readonly string[], depth: number, state: State, fallback?: Fallback): void {
   const childPath = [...path, "gzip"];
   if (!enter(childPath, depth + 1, state)) return;
   const result = gunzip(bytes, state.budget);
+  if (!result.ok && result.reason === "corrupt" && fallback !== undefined) {
+    const alt = fallback();
+    if (alt !== undefined) {
+      openBytes(alt, path, depth, state, true);
+      return;
+    }
+  }
   if (!result.ok) {
     undecodable(
       childPath,

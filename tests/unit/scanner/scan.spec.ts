@@ -1,0 +1,136 @@
+import { gzipSync } from "node:zlib";
+import { DEFAULT_MAX_DECODED_BYTES, type Finding, formatFinding, scan } from "@keyless/scanner";
+import {
+  accessKeyId,
+  assertNoSecrets,
+  check,
+  credentials,
+  exampleCredentials,
+  secretAccessKey,
+  upper,
+} from "../../support/policy-credentials";
+import { encode } from "../../support/policy-encodings";
+
+const kinds = (fs: readonly Finding[]): string => fs.map((f) => f.kind).join(",");
+
+describe("scan", () => {
+  it("reports kind, layer, line and a four-character preview", () => {
+    // GIVEN a script with a key pair on lines 2 and 3
+    const c = credentials();
+    const text = `#!/bin/bash\nexport AWS_ACCESS_KEY_ID=${c.accessKeyId}\nexport AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}\n`;
+    // WHEN
+    const fs = scan(text);
+    // THEN
+    check(kinds(fs) === "aws-access-key-id,aws-secret-access-key", `kinds: ${kinds(fs)}`);
+    check(fs[0]?.line === 2 && fs[1]?.line === 3, "lines 2 and 3");
+    check(
+      fs.every((f) => f.layer === "raw"),
+      "raw layer",
+    );
+    check(fs[1]?.preview === `${c.secretAccessKey.slice(0, 4)}…`, "preview is the first four characters");
+    assertNoSecrets(JSON.stringify(fs), "findings");
+  });
+
+  it("formats one line without the value", () => {
+    const c = credentials();
+    const fs = scan(gzipSync(`aws_secret_access_key = ${c.secretAccessKey}\n`).toString("base64"));
+    const line = formatFinding(fs[0] as Finding);
+    check(line === `AWS secret access key at base64 > gzip, line 1 (${c.secretAccessKey.slice(0, 4)}…)`, line);
+    assertNoSecrets(line, "formatted finding");
+  });
+
+  it("accepts bytes, including gzip bytes and UTF-16LE text", () => {
+    const id = accessKeyId();
+    check(kinds(scan(gzipSync(`key ${id}`))) === "aws-access-key-id", "gzip bytes");
+    check(kinds(scan(new Uint8Array(Buffer.from(`key ${id}`)))) === "aws-access-key-id", "plain bytes");
+    check(scan(new Uint8Array(Buffer.from(`key ${id}`, "utf16le")))[0]?.kind === "aws-access-key-id", "UTF-16LE bytes");
+  });
+
+  it("flags AKIA, ASIA, ABIA and ACCA key ids anywhere", () => {
+    for (const prefix of ["AKIA", "ASIA", "ABIA", "ACCA"]) {
+      check(kinds(scan(`# note ${accessKeyId(prefix)} here`)) === "aws-access-key-id", `${prefix} found`);
+    }
+  });
+
+  it("flags IAM unique ids only when assigned to an access-key-id name", () => {
+    for (const prefix of ["AIDA", "AROA", "AGPA", "AIPA", "ANPA", "ANVA", "APKA", "ASCA"]) {
+      const id = `${prefix}${upper(16)}`;
+      check(scan(`"RoleId": "${id}"`).length === 0, `${prefix} as a role id is not a key`);
+      check(kinds(scan(`aws_access_key_id = ${id}`)) === "aws-access-key-id", `${prefix} in a key slot`);
+      check(kinds(scan(`Set-AWSCredential -AccessKey ${id}`)) === "aws-access-key-id", `${prefix} after -AccessKey`);
+    }
+  });
+
+  it("allowlists AWS's documentation example keys by default, and not when asked", () => {
+    const ex = exampleCredentials();
+    const text = `aws_access_key_id = ${ex.accessKeyId}\naws_secret_access_key = ${ex.secretAccessKey}\n`;
+    check(scan(text).length === 0, "example keys pass by default");
+    const strict = scan(text, { allowExampleKeys: false });
+    check(kinds(strict) === "aws-access-key-id,aws-secret-access-key", `strict: ${kinds(strict)}`);
+    assertNoSecrets(JSON.stringify(strict), "findings", [ex.accessKeyId, ex.secretAccessKey]);
+  });
+
+  it("finds a secret next to an access key id without a name (SDK constructors, CSV)", () => {
+    const c = credentials();
+    check(
+      kinds(scan(`new BasicAWSCredentials("${c.accessKeyId}", "${c.secretAccessKey}");`)).includes("secret"),
+      "same line",
+    );
+    check(
+      kinds(scan(`creds = Credentials(\n  "${c.accessKeyId}",\n  "${c.secretAccessKey}",\n)`)).includes("secret"),
+      "two lines below",
+    );
+    check(kinds(scan(`"${c.secretAccessKey}", "${c.accessKeyId}"`)).includes("secret"), "key id after the secret");
+    check(!kinds(scan(`id ${c.accessKeyId}\n\n\n\n\nsalt ${secretAccessKey()}`)).includes("secret"), "too far away");
+  });
+
+  it("handles CRLF line endings and JSON escapes", () => {
+    const c = credentials();
+    const crlf = scan(`rem\r\nset AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}\r\n`);
+    check(crlf[0]?.line === 2 && crlf[0].kind === "aws-secret-access-key", "CRLF");
+    const json = scan(`{"cmd":"echo hi\\n${c.accessKeyId}\\nexport AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}"}`);
+    check(kinds(json) === "aws-access-key-id,aws-secret-access-key", `escapes: ${kinds(json)}`);
+  });
+
+  it("reports nested MIME multiparts by part number", () => {
+    const c = credentials();
+    const inner = encode(`export AWS_ACCESS_KEY_ID=${c.accessKeyId}\n`, ["mime-base64"]).bytes.toString();
+    const outer = `Content-Type: multipart/mixed; boundary=OUTER\n\n--OUTER\nContent-Type: text/plain\n\nhello\n--OUTER\n${inner}\n--OUTER--\n`;
+    const fs = scan(outer);
+    check(fs[0]?.layer === "MIME part 2 > MIME part 2 > base64", `layer ${fs[0]?.layer}`);
+  });
+
+  describe("limits", () => {
+    it("reports a gzip bomb as an undecodable layer instead of expanding it", () => {
+      const bomb = gzipSync(Buffer.alloc(DEFAULT_MAX_DECODED_BYTES + 1024));
+      const fs = scan(bomb.toString("base64"));
+      check(kinds(fs) === "undecodable-layer", kinds(fs));
+      check(fs[0]?.layer === "base64 > gzip" && fs[0].preview === "", "layer and empty preview");
+      check(/decompression bomb/.test(fs[0]?.description ?? ""), "says why");
+    });
+
+    it("reports corrupt gzip", () => {
+      const gz = gzipSync("hello world, a line of text that is long enough");
+      const fs = scan(gz.subarray(0, gz.length - 12));
+      check(kinds(fs) === "undecodable-layer" && /corrupt/.test(fs[0]?.description ?? ""), kinds(fs));
+    });
+
+    it("reports nesting deeper than maxDepth", () => {
+      let payload = `export AWS_ACCESS_KEY_ID=${accessKeyId()}`;
+      for (let i = 0; i < 4; i++) payload = Buffer.from(payload).toString("base64");
+      check(kinds(scan(payload, { maxDepth: 4 })) === "aws-access-key-id", "depth 4 is enough");
+      const fs = scan(payload, { maxDepth: 3 });
+      check(kinds(fs) === "undecodable-layer" && /maxDepth \(3\)/.test(fs[0]?.description ?? ""), kinds(fs));
+    });
+
+    it("reports a spent decoding budget once", () => {
+      const blobs = Array.from({ length: 20 }, () => Buffer.from(`line ${upper(30)}`).toString("base64"));
+      const fs = scan(blobs.join("\n"), { maxDecodedBytes: 100 });
+      check(kinds(fs) === "undecodable-layer" && /budget/.test(fs[0]?.description ?? ""), kinds(fs));
+    });
+
+    it("ignores nonsense limits rather than throwing", () => {
+      check(Array.isArray(scan("x", { maxDepth: Number.NaN, maxDecodedBytes: -5 })), "no throw");
+    });
+  });
+});
