@@ -11,6 +11,7 @@
  * ```
  * @packageDocumentation
  */
+export * from "./ec2";
 export * from "./ecs";
 export * from "./errors";
 export * from "./iam";

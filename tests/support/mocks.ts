@@ -51,6 +51,13 @@ function computed(type: string, name: string, inputs: any): Record<string, unkno
 
 export class MockRecorder {
   public readonly resources: Recorded[] = [];
+  /** @internal set by useMocks */
+  public install: (options?: MockOptions) => Promise<void> = async () => {};
+
+  /** Re-installs the mocks with other options for the current test (for example preview with unknowns). */
+  public reinstall(options: MockOptions): Promise<void> {
+    return this.install(options);
+  }
 
   /** All recorded resources of `type`. */
   public ofType(type: string): Recorded[] {
@@ -94,9 +101,9 @@ export class MockRecorder {
  * Installs recording mocks before every test of the calling suite, and returns the recorder (cleared each time).
  * Call inside `describe`.
  */
-export function useMocks(options: MockOptions = {}): MockRecorder {
+export function useMocks(defaults: MockOptions = {}): MockRecorder {
   const recorder = new MockRecorder();
-  const install = async () => {
+  const install = async (options: MockOptions = defaults) => {
     recorder.resources.length = 0;
     await pulumi.runtime.setMocks(
       {
@@ -120,7 +127,8 @@ export function useMocks(options: MockOptions = {}): MockRecorder {
       options.preview ?? false,
     );
   };
-  beforeEach(install);
+  recorder.install = install;
+  beforeEach(() => install());
   return recorder;
 }
 

@@ -1,0 +1,3 @@
+export * from "./hardening";
+export * from "./secure-instance";
+export * from "./secure-launch-template";
