@@ -11,6 +11,8 @@
  * ```
  * @packageDocumentation
  */
+
+export { componentProviderOptions, PACKAGE_NAME } from "./component-provider";
 export * from "./ec2";
 export * from "./ecs";
 export * from "./errors";

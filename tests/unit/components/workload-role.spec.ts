@@ -472,3 +472,14 @@ describe("WorkloadRole", () => {
     });
   });
 });
+
+describe("KeylessValidationError", () => {
+  it("carries a stable code and argument, and is recognised across copies", () => {
+    const err = new KeylessValidationError(KeylessErrorCode.InvalidArgument, "path", "`path` must start with /.");
+    assert.equal(err.code, "InvalidArgument");
+    assert.equal(err.argument, "path");
+    assert.match(err.message, /\[InvalidArgument\]$/);
+    assert.ok(KeylessValidationError.isInstance(err));
+    assert.ok(!KeylessValidationError.isInstance(new Error("x")));
+  });
+});

@@ -1,0 +1,78 @@
+import * as assert from "node:assert/strict";
+import { componentProviderOptions, KeylessErrorCode, PACKAGE_NAME } from "@keyless/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
+import { resolved, useMocks } from "../../support/mocks";
+
+// The component package boundary (`pulumi package add`): the schema componentProviderHost derives from the sources,
+// and Construct as the provider calls it. The real engine + YAML program test lives with the integration tests.
+describe("component provider", () => {
+  const mocks = useMocks();
+  let provider: ComponentProvider;
+  // biome-ignore lint/suspicious/noExplicitAny: schema JSON
+  let schema: any;
+
+  before(async function () {
+    this.timeout(120_000); // the analyzer type-checks the package sources
+    provider = new ComponentProvider(componentProviderOptions());
+    schema = JSON.parse(await provider.getSchema());
+  });
+
+  it("derives a schema for every component under the package name keyless", () => {
+    assert.equal(PACKAGE_NAME, "keyless");
+    assert.equal(schema.name, "keyless");
+    assert.equal(schema.version, "0.1.0");
+    assert.deepEqual(Object.keys(schema.resources).sort(), [
+      "keyless:index:EcsTaskRoles",
+      "keyless:index:InstanceProfile",
+      "keyless:index:LambdaExecutionRole",
+      "keyless:index:SecureInstance",
+      "keyless:index:SecureLaunchTemplate",
+      "keyless:index:WorkloadRole",
+    ]);
+    assert.deepEqual(schema.dependencies, [{ name: "aws", version: "7.48.0" }]);
+  });
+
+  it("keeps arguments and outputs to plain serializable types and aws resource references", () => {
+    const si = schema.resources["keyless:index:SecureInstance"];
+    assert.deepEqual(si.requiredInputs, ["ami", "instanceType"]);
+    assert.equal(si.inputProperties.userData.type, "string");
+    assert.match(si.inputProperties.instanceProfile.$ref, /aws:iam%2FinstanceProfile:InstanceProfile$/);
+    assert.match(si.properties.instance.$ref, /aws:ec2%2Finstance:Instance$/);
+    assert.deepEqual(
+      schema.types["keyless:index:WorkloadService"].enum.map((e: { value: string }) => e.value),
+      ["ec2", "lambda", "ecs-tasks"],
+    );
+    assert.deepEqual(schema.resources["keyless:index:WorkloadRole"].requiredInputs, ["service"]);
+  });
+
+  it("constructs a component from deserialized inputs, Outputs included", async () => {
+    const result = await provider.construct(
+      "remote",
+      "keyless:index:SecureInstance",
+      {
+        ami: pulumi.output("ami-0123456789abcdef0"),
+        instanceType: "t3.micro",
+        userData: pulumi.output("#!/bin/bash\necho hi\n"),
+        permissions: { statements: [{ actions: ["s3:GetObject"], resources: [pulumi.output("arn:aws:s3:::b/*")] }] },
+      },
+      {},
+    );
+    assert.ok(await resolved(result.urn as pulumi.Output<string>));
+    assert.ok(await resolved(result.state["instanceId"] as pulumi.Output<string>));
+    await mocks.settle();
+    assert.equal(mocks.one("aws:ec2/instance:Instance").inputs.metadataOptions.httpTokens, "required");
+  });
+
+  it("refuses bad input through the provider with the same error", async () => {
+    await assert.rejects(
+      provider.construct(
+        "bad",
+        "keyless:index:WorkloadRole",
+        { service: "ec2", statements: [{ actions: ["*"], resources: ["*"] }] },
+        {},
+      ),
+      (err: Error & { code?: string }) => err.code === KeylessErrorCode.WildcardAction,
+    );
+  });
+});
