@@ -1,0 +1,148 @@
+// IAM documents and the compute-to-role graph of a stack, for the stack policies.
+import type { PolicyResource } from "@pulumi/policy";
+import { T } from "./types";
+import type { Undecided } from "./unknown";
+
+/** @internal */
+export interface Statement {
+  readonly effect: string;
+  readonly actions: readonly string[];
+  readonly notActions: readonly string[];
+  readonly resources: readonly string[];
+  readonly principalServices: readonly string[];
+}
+
+const list = (v: unknown): string[] =>
+  v === undefined || v === null ? [] : (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === "string");
+
+/** Statements of a policy document given as JSON text or as an object; undefined when it does not parse. @internal */
+export function statements(doc: unknown): Statement[] | undefined {
+  let parsed = doc;
+  if (typeof doc === "string") {
+    try {
+      parsed = JSON.parse(doc);
+    } catch {
+      return undefined;
+    }
+  }
+  if (parsed === null || typeof parsed !== "object") return undefined;
+  const raw = (parsed as Record<string, unknown>)["Statement"];
+  const items = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return items
+    .filter((s): s is Record<string, unknown> => s !== null && typeof s === "object")
+    .map((s) => {
+      const principal = s["Principal"];
+      const services =
+        principal !== null && typeof principal === "object"
+          ? list((principal as Record<string, unknown>)["Service"])
+          : [];
+      return {
+        effect: typeof s["Effect"] === "string" ? s["Effect"] : "Allow",
+        actions: list(s["Action"]),
+        notActions: list(s["NotAction"]),
+        resources: list(s["Resource"]),
+        principalServices: services,
+      };
+    });
+}
+
+/**
+ * Matches an IAM action pattern (`*` and `?` wildcards, case-insensitive) against an action.
+ * Greedy two-pointer matching with one backtrack point: linear in practice, never exponential.
+ * @internal
+ */
+export function actionMatches(pattern: string, action: string): boolean {
+  const p = pattern.toLowerCase();
+  const a = action.toLowerCase();
+  let i = 0;
+  let j = 0;
+  let star = -1;
+  let mark = 0;
+  while (j < a.length) {
+    if (i < p.length && (p[i] === "?" || p[i] === a[j])) {
+      i++;
+      j++;
+    } else if (i < p.length && p[i] === "*") {
+      star = i++;
+      mark = j;
+    } else if (star >= 0) {
+      i = star + 1;
+      j = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (i < p.length && p[i] === "*") i++;
+  return i === p.length;
+}
+
+/** How a compute resource uses a role, and the service that must be trusted. @internal */
+export interface RoleUse {
+  readonly role: PolicyResource;
+  readonly user: PolicyResource;
+  readonly how: string;
+  readonly service: string;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : undefined);
+
+/** Indexes roles by name and ARN, and finds the roles used by compute. @internal */
+export class RoleGraph {
+  private readonly byName = new Map<string, PolicyResource>();
+  private readonly byArn = new Map<string, PolicyResource>();
+
+  constructor(
+    private readonly resources: readonly PolicyResource[],
+    private readonly undecided: Undecided,
+  ) {
+    for (const r of resources) {
+      if (r.type !== T.role) continue;
+      const name = undecided.read(`name of role \`${r.name}\``, () => str(r.props["name"]), r.urn);
+      const arn = undecided.read(`ARN of role \`${r.name}\``, () => str(r.props["arn"]), r.urn);
+      if (name !== undefined) this.byName.set(name, r);
+      if (arn !== undefined) this.byArn.set(arn, r);
+    }
+  }
+
+  /** The role a property refers to: by the resource it depends on, else by name or ARN value. */
+  resolve(user: PolicyResource, property: string, value: unknown): PolicyResource | undefined {
+    const deps = user.propertyDependencies[property] ?? [];
+    const dep = deps.find((d) => d.type === T.role);
+    if (dep !== undefined) return dep;
+    const v = str(value);
+    if (v === undefined) return undefined;
+    return this.byArn.get(v) ?? this.byName.get(v) ?? this.byName.get(v.slice(v.lastIndexOf("/") + 1));
+  }
+
+  /** A role attachment's role (`role`, `roleName` or one of `roles`). */
+  attachedRoles(r: PolicyResource, property: string): PolicyResource[] {
+    const v = this.undecided.read(`\`${property}\` of \`${r.name}\``, () => r.props[property], r.urn);
+    const values = Array.isArray(v) ? v : [v];
+    const out = new Set<PolicyResource>();
+    for (const d of r.propertyDependencies[property] ?? []) if (d.type === T.role) out.add(d);
+    for (const x of values) {
+      const role = this.resolve({ ...r, propertyDependencies: {} }, property, x);
+      if (role !== undefined) out.add(role);
+    }
+    return [...out];
+  }
+
+  /** Every role used by an instance profile, a Lambda function or an ECS task definition. */
+  uses(): RoleUse[] {
+    const out: RoleUse[] = [];
+    const add = (user: PolicyResource, property: string, how: string, service: string): void => {
+      const value = this.undecided.read(`\`${property}\` of \`${user.name}\``, () => user.props[property], user.urn);
+      const role = this.resolve(user, property, value);
+      if (role !== undefined) out.push({ role, user, how, service });
+    };
+    for (const r of this.resources) {
+      if (r.type === T.instanceProfile) add(r, "role", `instance profile \`${r.name}\``, "ec2.amazonaws.com");
+      else if (r.type === T.lambdaFunction) add(r, "role", `Lambda function \`${r.name}\``, "lambda.amazonaws.com");
+      else if (r.type === T.taskDefinition) {
+        add(r, "taskRoleArn", `ECS task definition \`${r.name}\` (task role)`, "ecs-tasks.amazonaws.com");
+        add(r, "executionRoleArn", `ECS task definition \`${r.name}\` (execution role)`, "ecs-tasks.amazonaws.com");
+      }
+    }
+    return out;
+  }
+}
