@@ -1,1 +1,3 @@
-export {};
+export * from "./engine";
+export * from "./localstack";
+export * from "./stack";

@@ -1,0 +1,228 @@
+// LocalStack on the host: a pinned localstack-core in a venv under .tools/, started on
+// 127.0.0.1:4566 with a fresh state directory, stopped by the pid it started.
+//
+//   node tools/localstack.mjs start | stop | reset | status
+import { spawn } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { capture, exists, root, run, step, toolsDir } from "./lib.mjs";
+
+/**
+ * 4.14.0, not 2026.3.0: in 2026.3.0 IAM became a native provider that moto's EC2 cannot see, so
+ * RunInstances and AssociateIamInstanceProfile with any instance profile fail with NoSuchEntity.
+ * 4.14.0 is the last open release where instance profiles reach EC2.
+ */
+export const LOCALSTACK_VERSION = "4.14.0";
+/** Dependencies as they were when that release was current: later cbor2 and pyOpenSSL break it. */
+const UPLOADED_PRIOR_TO = "2026-04-01T00:00:00Z";
+const PIP_VERSION = "26.3";
+// localstack-core uses Python 3.12 syntax (PEP 695) in modules it loads lazily.
+const MIN_PYTHON = [3, 12];
+
+export const SERVICES = ["iam", "sts", "ec2", "lambda", "s3", "ssm", "route53", "dynamodb", "logs"];
+export const HOST = "127.0.0.1";
+export const PORT = Number(process.env.KEYLESS_LOCALSTACK_PORT ?? 4566);
+export const ENDPOINT = `http://${HOST}:${PORT}`;
+
+const home = path.join(toolsDir, "localstack");
+const venv = path.join(home, `venv-${LOCALSTACK_VERSION}`);
+const python = path.join(venv, "bin", "python");
+const runDir = path.join(home, `run-${PORT}`);
+const pidFile = path.join(runDir, "localstack.pid");
+const logFile = path.join(runDir, "localstack.log");
+
+function pythonVersion(bin) {
+  const out = capture(bin, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]);
+  return out?.split(".").map(Number);
+}
+
+function atLeast(version, min) {
+  return version[0] > min[0] || (version[0] === min[0] && version[1] >= min[1]);
+}
+
+/** A Python new enough for localstack-core: $KEYLESS_PYTHON, then python3.13, python3.12, python3 on PATH, then pyenv's. */
+function findPython() {
+  const candidates = [process.env.KEYLESS_PYTHON, "python3.13", "python3.12", "python3"];
+  const pyenv = path.join(process.env.HOME ?? "/root", ".pyenv", "versions");
+  if (exists(pyenv)) {
+    const dirs = capture("ls", ["-1", pyenv])?.split("\n") ?? [];
+    const numeric = (d) => d.split(".").map((n) => Number(n) || 0);
+    const newestFirst = dirs.sort((a, b) => numeric(b)[0] - numeric(a)[0] || numeric(b)[1] - numeric(a)[1]);
+    for (const d of newestFirst) candidates.push(path.join(pyenv, d, "bin", "python3"));
+  }
+  for (const bin of candidates) {
+    if (!bin) continue;
+    const v = pythonVersion(bin);
+    if (v && atLeast(v, MIN_PYTHON)) return bin;
+  }
+  throw new Error(
+    `localstack-core ${LOCALSTACK_VERSION} needs Python >= ${MIN_PYTHON.join(".")} and none was found ` +
+      "(tried $KEYLESS_PYTHON, python3.13, python3.12, python3, ~/.pyenv/versions). Install one, or set KEYLESS_PYTHON.",
+  );
+}
+
+/** Creates the venv once; a marker records what was installed so a second run does nothing. */
+export async function ensureLocalStackVenv() {
+  const marker = path.join(venv, ".keyless-installed");
+  const spec = `localstack-core[runtime]==${LOCALSTACK_VERSION} uploaded-prior-to ${UPLOADED_PRIOR_TO}`;
+  if (exists(marker) && readFileSync(marker, "utf8") === spec) {
+    console.log(`[keyless] LocalStack ${LOCALSTACK_VERSION}: venv ready at ${path.relative(root, venv)}`);
+    return;
+  }
+  await step(`LocalStack ${LOCALSTACK_VERSION} venv`, () => {
+    rmSync(venv, { recursive: true, force: true });
+    const base = findPython();
+    run(base, ["-m", "venv", venv]);
+    run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `pip==${PIP_VERSION}`]);
+    run(python, [
+      "-m",
+      "pip",
+      "install",
+      "--quiet",
+      "--disable-pip-version-check",
+      "--uploaded-prior-to",
+      UPLOADED_PRIOR_TO,
+      `localstack-core[runtime]==${LOCALSTACK_VERSION}`,
+    ]);
+    writeFileSync(marker, spec);
+  });
+}
+
+function portTaken(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: HOST, port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function ownPid() {
+  if (!exists(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, "utf8").trim());
+  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+}
+
+function logTail(lines = 40) {
+  if (!exists(logFile)) return "(no log)";
+  return readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+async function health() {
+  try {
+    const res = await fetch(`${ENDPOINT}/_localstack/health`, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? await res.json() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Stops the LocalStack this script started (its process group, found by pid file). Nothing broader. */
+export async function stopLocalStack() {
+  const pid = ownPid();
+  if (pid) {
+    process.kill(-pid, "SIGTERM");
+    for (let i = 0; i < 40 && alive(pid); i++) await sleep(250);
+    if (alive(pid)) process.kill(-pid, "SIGKILL");
+    console.log(`[keyless] LocalStack (pid ${pid}) stopped`);
+  }
+  rmSync(pidFile, { force: true });
+}
+
+/**
+ * Starts a fresh LocalStack (no state from earlier runs) and waits until every service in
+ * SERVICES reports available. Returns the environment that tests and the harness read.
+ */
+export async function startLocalStack({ timeoutSeconds = 120 } = {}) {
+  await ensureLocalStackVenv();
+  await stopLocalStack();
+  if (await portTaken(PORT)) {
+    throw new Error(
+      `${HOST}:${PORT} is already taken by a process keyless did not start. Stop it, or run on another port with KEYLESS_LOCALSTACK_PORT.`,
+    );
+  }
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true });
+  await step(`LocalStack ${LOCALSTACK_VERSION} start on ${ENDPOINT}`, async () => {
+    const log = openSync(logFile, "a");
+    const child = spawn(python, ["-m", "localstack.runtime.main"], {
+      cwd: runDir,
+      detached: true,
+      stdio: ["ignore", log, log],
+      env: {
+        ...process.env,
+        GATEWAY_LISTEN: `${HOST}:${PORT}`,
+        SERVICES: SERVICES.join(","),
+        // The sandbox looks like a container to LocalStack; host mode keeps its files under FILESYSTEM_ROOT.
+        OVERRIDE_IN_DOCKER: "0",
+        FILESYSTEM_ROOT: path.join(runDir, "fs"),
+        DNS_ADDRESS: "0",
+        PERSISTENCE: "0",
+        SKIP_SSL_CERT_DOWNLOAD: "1",
+        DISABLE_EVENTS: "1",
+      },
+    });
+    closeSync(log);
+    child.unref();
+    writeFileSync(pidFile, String(child.pid));
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    while (Date.now() < deadline) {
+      if (!alive(child.pid)) {
+        throw new Error(`LocalStack exited during start-up. Last lines of ${logFile}:\n${logTail()}`);
+      }
+      const h = await health();
+      const ready = h && SERVICES.every((s) => ["available", "running"].includes(h.services?.[s]));
+      if (ready) return;
+      await sleep(250);
+    }
+    await stopLocalStack();
+    throw new Error(`LocalStack was not healthy after ${timeoutSeconds} s. Last lines of ${logFile}:\n${logTail()}`);
+  });
+  return { endpoint: ENDPOINT, env: localStackEnv(), stop: stopLocalStack };
+}
+
+/** What tests and the harness read to find LocalStack. */
+export function localStackEnv() {
+  return { KEYLESS_LOCALSTACK_ENDPOINT: ENDPOINT, AWS_REGION: process.env.AWS_REGION ?? "us-east-1" };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const command = process.argv[2] ?? "status";
+  const actions = {
+    start: async () => console.log(`[keyless] LocalStack ready at ${(await startLocalStack()).endpoint}`),
+    stop: stopLocalStack,
+    reset: async () => {
+      await stopLocalStack();
+      await startLocalStack();
+    },
+    status: async () => {
+      const pid = ownPid();
+      const h = await health();
+      console.log(pid ? `LocalStack pid ${pid}` : "LocalStack not started by keyless");
+      console.log(h ? JSON.stringify(h.services) : `nothing answers on ${ENDPOINT}`);
+    },
+  };
+  const action = actions[command];
+  if (!action) {
+    console.error("usage: node tools/localstack.mjs start|stop|reset|status");
+    process.exit(2);
+  }
+  action().catch((err) => {
+    console.error(`[keyless] ${err.message}`);
+    process.exit(1);
+  });
+}

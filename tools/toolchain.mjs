@@ -1,0 +1,21 @@
+// `npm run toolchain`: everything outside node_modules that keyless needs, cached under .tools/.
+// Idempotent: a second run checks versions and builds nothing.
+import { ensureNodeModules } from "./bootstrap.mjs";
+import { step } from "./lib.mjs";
+import { ensureLocalStackVenv } from "./localstack.mjs";
+import { ensurePulumiCli } from "./pulumi-cli.mjs";
+
+export async function ensureToolchain() {
+  await ensureNodeModules();
+  await ensurePulumiCli();
+  const { ensureLaunchers } = await import("./launchers.mjs");
+  await ensureLaunchers();
+  await ensureLocalStackVenv();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  step("toolchain", ensureToolchain).catch((err) => {
+    console.error(`[keyless] ${err.message}`);
+    process.exit(1);
+  });
+}
