@@ -100,24 +100,25 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c === 10) {
-      endOfLine();
-      line++;
-      lineStart = i + 1;
-      i++;
-      continue;
-    }
-    if ((classOf(c) & B64) === 0) {
-      if (blobContinues && c !== 13 && c !== 32 && c !== 9) flushBlob();
+    const k0 = c < 128 ? (cls[c] as number) : 0;
+    if ((k0 & B64) === 0) {
+      if (c === 10) {
+        if (pending.length > 0) endOfLine();
+        line++;
+        lineStart = i + 1;
+      } else if (blobContinues && c !== 13 && c !== 32 && c !== 9) {
+        flushBlob();
+      }
       i++;
       continue;
     }
     // A base64 run [s, e), then up to two '=' of padding.
     let s = i;
-    let e = i;
-    let flags = 0;
+    let e = i + 1;
+    let flags = k0;
     while (e < n) {
-      const k = classOf(text.charCodeAt(e));
+      const c2 = text.charCodeAt(e);
+      const k = c2 < 128 ? (cls[c2] as number) : 0;
       if ((k & B64) === 0) break;
       flags |= k;
       e++;
@@ -131,13 +132,26 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
     }
     i = e;
     if (s >= e) continue;
+    const len = e - s;
+    if (len < 20) {
+      // Too short for any credential; only the blob bookkeeping.
+      if (blobContinues && s === firstNonBlank(text, lineStart) && endsWrappedLine(text, e, padEnd)) {
+        blobEnd = padEnd;
+        blobLines++;
+        blobLastLine = s;
+      } else if (blobStart >= 0) {
+        flushBlob();
+      }
+      blobContinues = false;
+      continue;
+    }
 
     keyIds(text, s, e, line, lineStart, layer, options, out, () => {
       lastKeyIdLine = line;
     });
 
-    const len = e - s;
     const mixed = (flags & UPPER) !== 0 && (flags & LOWER) !== 0;
+    let reported = false;
     if ((len === 40 || len >= MIN_SESSION_TOKEN) && mixed && !isReference(text, s, lineStart)) {
       const kind = len === 40 ? "aws-secret-access-key" : "aws-session-token";
       const name = contextName(text, s, lineStart);
@@ -156,16 +170,23 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
       if (entropyOk) {
         if (named) {
           report(text, kind, s, line, layer, `assigned to ${name}`, options, out);
+          reported = true;
         } else if (kind === "aws-session-token" && sessionTokenPrefixes.some((p) => text.startsWith(p, s))) {
           report(text, kind, s, line, layer, "by its STS prefix", options, out);
+          reported = true;
         } else {
           pending.push({ kind, start: s, line });
         }
       }
     }
 
-    // Blob collection, across wrapped lines.
-    if (blobContinues && s === firstNonBlank(text, lineStart)) {
+    // Blob collection, across wrapped lines. A run reported as a credential is not decoded.
+    if (reported) {
+      if (blobStart >= 0) flushBlob();
+      blobContinues = false;
+      continue;
+    }
+    if (blobContinues && s === firstNonBlank(text, lineStart) && endsWrappedLine(text, e, padEnd)) {
       blobEnd = padEnd;
       blobLines++;
       blobLastLine = s;
@@ -177,7 +198,7 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
       blobLines = 1;
       blobLastLine = -1;
     }
-    blobContinues = padEnd === e && len >= 40 && atEndOfLine(text, e);
+    blobContinues = padEnd === e && len >= 40 && len % 4 === 0 && atEndOfLine(text, e);
   }
   endOfLine();
   flushBlob();
@@ -298,13 +319,7 @@ function contextName(text: string, s: number, lineStart: number): string | undef
 }
 
 function normalise(name: string): string {
-  let out = "";
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c === 95 || c === 45 || c === 46) continue;
-    out += c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : name[i];
-  }
-  return out;
+  return name.toLowerCase().replace(/[_.-]/g, "");
 }
 
 function lineMentionsAws(text: string, lineStart: number, s: number): boolean {
@@ -313,15 +328,20 @@ function lineMentionsAws(text: string, lineStart: number, s: number): boolean {
   return text.slice(lineStart, end).toLowerCase().includes("aws");
 }
 
+const counts = new Uint16Array(128);
+
+/** Shannon entropy in bits per character of a base64 run (ASCII only). */
 function entropy(text: string, s: number, e: number): number {
-  const counts = new Map<number, number>();
+  counts.fill(0);
   for (let i = s; i < e; i++) {
-    const c = text.charCodeAt(i);
-    counts.set(c, (counts.get(c) ?? 0) + 1);
+    const c = text.charCodeAt(i) & 127;
+    counts[c] = (counts[c] as number) + 1;
   }
   const len = e - s;
   let h = 0;
-  for (const v of counts.values()) {
+  for (let c = 0; c < 128; c++) {
+    const v = counts[c] as number;
+    if (v === 0) continue;
     const p = v / len;
     h -= p * Math.log2(p);
   }
@@ -336,6 +356,15 @@ function firstNonBlank(text: string, lineStart: number): number {
     j++;
   }
   return j;
+}
+
+/** Whether a run ending at `e` (padding up to `padEnd`) can be a line of wrapped base64: it must end its line or its quoted blob. */
+function endsWrappedLine(text: string, e: number, padEnd: number): boolean {
+  if (padEnd > e || e >= text.length) return true;
+  const c = text.charCodeAt(e);
+  return (
+    c === 10 || c === 13 || c === 32 || c === 9 || c === 34 || c === 39 || c === 96 || c === 41 || c === 124 || c === 60
+  );
 }
 
 function atEndOfLine(text: string, e: number): boolean {

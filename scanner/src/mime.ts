@@ -16,7 +16,7 @@ export interface Multipart {
 const MAX_HEADER_BLOCK = 16 * 1024;
 
 /** Reads `text` as a MIME multipart message, or returns undefined when it is not one. */
-export function parseMultipart(text: string): Multipart | undefined {
+export function parseMultipart(text: string, maxParts = Number.POSITIVE_INFINITY): Multipart | undefined {
   const head = readHeaders(text, 0);
   if (head === undefined) return undefined;
   const contentType = head.headers.get("content-type");
@@ -39,7 +39,7 @@ export function parseMultipart(text: string): Multipart | undefined {
         if (end > partStart && text[end - 1] === "\r") end--;
         parts.push(readPart(text.slice(partStart, end)));
       }
-      if (lineText.endsWith("--") && lineText !== delimiter) break;
+      if ((lineText.endsWith("--") && lineText !== delimiter) || parts.length > maxParts) break;
       partStart = eol + 1;
     }
     pos = eol + 1;

@@ -10,6 +10,12 @@ export const DEFAULT_MAX_DEPTH = 8;
 /** @see ScanOptions.maxDecodedBytes */
 export const DEFAULT_MAX_DECODED_BYTES = 8 * 1024 * 1024;
 
+/** Cloud-init user data has a handful of parts; past this many, the rest is reported, not opened. */
+export const MAX_MIME_PARTS = 1000;
+
+/** A wrapped run's last line this short may be a word (`EOF`, `fi`, `done`) rather than base64: retried without it. */
+const MAX_TRAILING_WORD = 8;
+
 interface State {
   readonly findings: Finding[];
   readonly maxDepth: number;
@@ -46,14 +52,20 @@ export function scan(input: string | Uint8Array, options: ScanOptions = {}): rea
       walkText(bytesToText(bytes) ?? bytes.toString("latin1"), [], 0, state);
     }
   }
-  return dedupe(state.findings);
+  return state.findings;
 }
 
 function walkText(text: string, path: readonly string[], depth: number, state: State): void {
   const layer = path.length === 0 ? "raw" : path.join(" > ");
-  const multipart = parseMultipart(text);
+  const multipart = parseMultipart(text, MAX_MIME_PARTS);
   if (multipart !== undefined) {
-    for (const [index, part] of multipart.parts.entries()) openPart(part, index + 1, path, depth, state);
+    for (const [index, part] of multipart.parts.entries()) {
+      if (index >= MAX_MIME_PARTS) {
+        undecodable([...path, `MIME part ${index + 1}`], `more than ${MAX_MIME_PARTS} MIME parts`, state);
+        break;
+      }
+      openPart(part, index + 1, path, depth, state);
+    }
     return;
   }
   const blobs = detect(text, layer, { allowExampleKeys: state.allowExampleKeys }, state.findings);
@@ -65,7 +77,7 @@ function walkText(text: string, path: readonly string[], depth: number, state: S
     const childPath = [...path, label];
     if (!charge(Math.ceil((encoded.length * 3) / 4), childPath, state)) return;
     const shorter =
-      blob.multiline && blob.lastLineStart > blob.start
+      blob.multiline && blob.lastLineStart > blob.start && blob.end - blob.lastLineStart <= MAX_TRAILING_WORD
         ? () => {
             const alt = stripWhitespace(text.slice(blob.start, blob.lastLineStart));
             return charge(Math.ceil((alt.length * 3) / 4), childPath, state) ? decodeBase64(alt) : undefined;
@@ -176,18 +188,6 @@ function undecodable(path: readonly string[], description: string, state: State)
     preview: "",
     description: `Could not open layer: ${description}`,
   });
-}
-
-function dedupe(findings: readonly Finding[]): readonly Finding[] {
-  const seen = new Set<string>();
-  const out: Finding[] = [];
-  for (const f of findings) {
-    const key = `${f.kind}\u0000${f.layer}\u0000${f.line}\u0000${f.preview}\u0000${f.description}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(f);
-  }
-  return out;
 }
 
 function trimmedBounds(text: string): { start: number; end: number } {
