@@ -1,3 +1,12 @@
+export * from "./assertions";
 export * from "./engine";
 export * from "./localstack";
+export { motoEndpoint } from "./provider/clients";
+export { type AwsProviderMode, awsProviderMode, installAwsProvider, realProviderConfig } from "./provider/plugin";
+export {
+  AWS_PROVIDER_VERSION,
+  INVOKE_HANDLERS,
+  RESOURCE_HANDLERS,
+  UnsupportedResourceError,
+} from "./provider/provider";
 export * from "./stack";

@@ -3,13 +3,38 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { LocalWorkspace, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
+import {
+  type EngineEvent,
+  LocalWorkspace,
+  type OpType,
+  type PolicyEvent,
+  type PulumiFn,
+  type Stack,
+} from "@pulumi/pulumi/automation";
 import { requirePulumiCli } from "./engine";
+import { localStackEndpoint } from "./localstack";
+import { motoEndpoint } from "./provider/clients";
+import { type AwsProviderMode, installAwsProvider } from "./provider/plugin";
 
 /** What a test stack runs and how. */
 export interface TestStackArgs {
-  /** The Pulumi program, as an inline function. */
-  readonly program: PulumiFn;
+  /**
+   * The Pulumi program, as an inline function. Give either `program` or `workDir`.
+   * @default - None.
+   */
+  readonly program?: PulumiFn;
+  /**
+   * A directory holding a Pulumi project (Pulumi.yaml and its program). Its backend setting is overridden by the
+   * test stack's temp backend.
+   * @default - None.
+   */
+  readonly workDir?: string;
+  /**
+   * Which `aws` provider the engine uses: the LocalStack-backed one from this package, the real plugin configured
+   * for LocalStack endpoints, or none (programs without @pulumi/aws).
+   * @default - `KEYLESS_AWS_PROVIDER`, else "real" when pulumi-resource-aws 7.48.0 is installed, else "localstack".
+   */
+  readonly awsProvider?: AwsProviderMode | "none";
   /**
    * The project name.
    * @default "keyless-test"
@@ -38,26 +63,43 @@ export class TestStack {
   /** Creates the stack; the engine must be on PATH at exactly the SDK's version. */
   static async create(args: TestStackArgs): Promise<TestStack> {
     requirePulumiCli();
+    if ((args.program === undefined) === (args.workDir === undefined)) {
+      throw new Error(
+        "TestStack.create needs exactly one of `program` (an inline function) or `workDir` (a project directory).",
+      );
+    }
     const dir = mkdtempSync(path.join(os.tmpdir(), "keyless-stack-"));
     // Unique per call, so tests can run in parallel against one LocalStack.
     const name = `t${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
     try {
       const projectName = args.projectName ?? "keyless-test";
-      const stack = await LocalWorkspace.createStack(
-        { projectName, stackName: name, program: args.program },
-        {
-          pulumiHome: path.join(dir, "home"),
-          projectSettings: { name: projectName, runtime: "nodejs", backend: { url: `file://${dir}` } },
-          secretsProvider: "passphrase",
-          envVars: {
-            // A throwaway passphrase for a throwaway backend: it protects nothing outside this temp dir.
-            PULUMI_CONFIG_PASSPHRASE: "keyless-test-stack",
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            ...args.env,
-          },
+      const pulumiHome = path.join(dir, "home");
+      const mode = args.awsProvider;
+      const providerConfig = mode === "none" ? {} : installAwsProvider(pulumiHome, mode);
+      const options = {
+        pulumiHome,
+        secretsProvider: "passphrase",
+        envVars: {
+          // A throwaway passphrase for a throwaway backend: it protects nothing outside this temp dir.
+          PULUMI_CONFIG_PASSPHRASE: "keyless-test-stack",
+          PULUMI_SKIP_UPDATE_CHECK: "true",
+          PULUMI_BACKEND_URL: `file://${dir}`,
+          KEYLESS_LOCALSTACK_ENDPOINT: localStackEndpoint(),
+          KEYLESS_MOTO_ENDPOINT: motoEndpoint(),
+          ...args.env,
         },
-      );
-      for (const [key, value] of Object.entries(args.config ?? {})) {
+      };
+      const stack =
+        args.workDir !== undefined
+          ? await LocalWorkspace.createStack({ stackName: name, workDir: args.workDir }, options)
+          : await LocalWorkspace.createStack(
+              { projectName, stackName: name, program: args.program as PulumiFn },
+              {
+                ...options,
+                projectSettings: { name: projectName, runtime: "nodejs", backend: { url: `file://${dir}` } },
+              },
+            );
+      for (const [key, value] of Object.entries({ ...providerConfig, ...args.config })) {
         await stack.setConfig(key, { value });
       }
       return new TestStack(stack, name, dir);
@@ -68,9 +110,51 @@ export class TestStack {
   }
 
   /** The resources the stack's state holds now (the Stack resource included). */
-  async resources(): Promise<Array<{ type: string; urn: string }>> {
+  async resources(): Promise<StateResource[]> {
     const state = await this.stack.exportStack();
-    return (state.deployment as { resources?: Array<{ type: string; urn: string }> }).resources ?? [];
+    return (state.deployment as { resources?: StateResource[] }).resources ?? [];
+  }
+
+  /** Runs `pulumi preview`; throws {@link StackRunError} (carrying the result) when the engine fails. */
+  async preview(opts: RunOptions = {}): Promise<RunResult> {
+    return this.run("preview", opts);
+  }
+
+  /** Runs `pulumi up`; throws {@link StackRunError} (carrying the result) when the engine fails. */
+  async up(opts: RunOptions = {}): Promise<RunResult> {
+    return this.run("up", opts);
+  }
+
+  /** Runs `pulumi refresh`; throws {@link StackRunError} when the engine fails. */
+  async refresh(): Promise<RunResult> {
+    return this.run("refresh", {});
+  }
+
+  /** Runs `pulumi destroy` (the stack stays; {@link dispose} removes it). */
+  async destroy(): Promise<RunResult> {
+    return this.run("destroy", {});
+  }
+
+  private async run(kind: "preview" | "up" | "refresh" | "destroy", opts: RunOptions): Promise<RunResult> {
+    const events: EngineEvent[] = [];
+    const onEvent = (e: EngineEvent) => events.push(e);
+    const policy = { policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs };
+    const started = Date.now();
+    let outputs: Record<string, unknown> = {};
+    let error: Error | undefined;
+    try {
+      if (kind === "preview") await this.stack.preview({ ...policy, onEvent, diff: false });
+      else if (kind === "up") {
+        const up = await this.stack.up({ ...policy, onEvent });
+        outputs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
+      } else if (kind === "refresh") await this.stack.refresh({ onEvent });
+      else await this.stack.destroy({ onEvent });
+    } catch (err) {
+      error = err as Error;
+    }
+    const result = summarize(kind, events, outputs, Date.now() - started, error);
+    if (error) throw new StackRunError(result, error);
+    return result;
   }
 
   /** Destroys everything, removes the stack and deletes the backend directory. */
@@ -82,6 +166,104 @@ export class TestStack {
       rmSync(this.dir, { recursive: true, force: true });
     }
   }
+}
+
+/** A resource as the stack's state stores it. */
+export interface StateResource {
+  readonly type: string;
+  readonly urn: string;
+  readonly id?: string;
+  readonly custom?: boolean;
+  readonly inputs?: Record<string, unknown>;
+  readonly outputs?: Record<string, unknown>;
+}
+
+/** Options of a preview or an update. */
+export interface RunOptions {
+  /**
+   * Policy pack directories (each with PulumiPolicy.yaml) the engine runs.
+   * @default - No policy packs.
+   */
+  readonly policyPacks?: string[];
+  /**
+   * JSON files with configuration for `policyPacks`.
+   * @default - The packs' own defaults.
+   */
+  readonly policyPackConfigs?: string[];
+}
+
+/** One step the engine took (or planned): its op, URN and type. */
+export interface StepRecord {
+  readonly op: OpType;
+  readonly urn: string;
+  readonly type: string;
+}
+
+/** A policy violation the engine reported. */
+export interface ViolationRecord {
+  readonly policyName: string;
+  readonly policyPackName: string;
+  readonly enforcementLevel: "warning" | "mandatory";
+  readonly message: string;
+  readonly urn?: string;
+}
+
+/** What a preview or update produced. */
+export interface RunResult {
+  readonly kind: "preview" | "up" | "refresh" | "destroy";
+  /** The stack outputs (up only), unwrapped. */
+  readonly outputs: Record<string, unknown>;
+  /** Steps in the order the engine started them (resource pre-events); `same` steps included. */
+  readonly steps: StepRecord[];
+  readonly violations: ViolationRecord[];
+  /** Error and warning diagnostics the engine printed. */
+  readonly diagnostics: Array<{ severity: string; message: string; urn?: string }>;
+  readonly events: EngineEvent[];
+  readonly durationMs: number;
+  readonly error?: Error;
+}
+
+/** The engine failed; `result` holds what it reported (violations, diagnostics, steps). */
+export class StackRunError extends Error {
+  readonly result: RunResult;
+  constructor(result: RunResult, cause: Error) {
+    const diags = result.diagnostics.filter((d) => d.severity === "error").map((d) => d.message.trim());
+    const violations = result.violations.map((v) => `[${v.enforcementLevel}] ${v.policyName}: ${v.message}`);
+    super(`pulumi ${result.kind} failed:\n${[...violations, ...diags].join("\n") || cause.message}`, { cause });
+    this.result = result;
+    this.name = "StackRunError";
+  }
+}
+
+function summarize(
+  kind: RunResult["kind"],
+  events: EngineEvent[],
+  outputs: Record<string, unknown>,
+  durationMs: number,
+  error: Error | undefined,
+): RunResult {
+  const steps: StepRecord[] = [];
+  const violations: ViolationRecord[] = [];
+  const diagnostics: RunResult["diagnostics"] = [];
+  for (const e of events) {
+    const pre = e.resourcePreEvent?.metadata;
+    if (pre) steps.push({ op: pre.op, urn: pre.urn, type: pre.type });
+    const p: PolicyEvent | undefined = e.policyEvent;
+    if (p) {
+      violations.push({
+        policyName: p.policyName,
+        policyPackName: p.policyPackName,
+        enforcementLevel: p.enforcementLevel,
+        message: p.message,
+        ...(p.resourceUrn ? { urn: p.resourceUrn } : {}),
+      });
+    }
+    const d = e.diagnosticEvent;
+    if (d && (d.severity === "error" || d.severity === "warning")) {
+      diagnostics.push({ severity: d.severity, message: d.message, ...(d.urn ? { urn: d.urn } : {}) });
+    }
+  }
+  return { kind, outputs, steps, violations, diagnostics, events, durationMs, ...(error ? { error } : {}) };
 }
 
 /**

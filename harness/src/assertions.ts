@@ -1,0 +1,170 @@
+/** Assertions over what LocalStack holds, read back with AWS SDK v3. */
+import {
+  DescribeIamInstanceProfileAssociationsCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
+import {
+  GetInstanceProfileCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListInstanceProfilesCommand,
+  ListRolesCommand,
+} from "@aws-sdk/client-iam";
+import { localStackClientConfig, localStackRegion } from "./localstack";
+import { AwsClients, defaultEndpoints } from "./provider/clients";
+import { RESOURCE_HANDLERS } from "./provider/provider";
+import type { StateResource } from "./stack";
+
+/** Thrown when what LocalStack holds differs from what the test expects. */
+export class LocalStackAssertionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LocalStackAssertionError";
+  }
+}
+
+function fail(message: string): never {
+  throw new LocalStackAssertionError(message);
+}
+
+/** The services a role's trust policy lets call sts:AssumeRole. */
+export async function trustedServices(roleName: string): Promise<string[]> {
+  const iam = new IAMClient(localStackClientConfig());
+  const got = await iam.send(new GetRoleCommand({ RoleName: roleName }));
+  const doc = JSON.parse(decodeURIComponent(got.Role?.AssumeRolePolicyDocument ?? "{}")) as {
+    Statement?: Array<{ Effect?: string; Action?: string | string[]; Principal?: { Service?: string | string[] } }>;
+  };
+  const out: string[] = [];
+  for (const s of doc.Statement ?? []) {
+    const actions = ([] as string[]).concat(s.Action ?? []);
+    if (s.Effect === "Allow" && actions.some((a) => a === "sts:AssumeRole" || a === "sts:*")) {
+      out.push(...([] as string[]).concat(s.Principal?.Service ?? []));
+    }
+  }
+  return out;
+}
+
+/** Asserts that the role trusts exactly `service` (for example `ec2.amazonaws.com`). */
+export async function assertRoleTrusts(roleName: string, service: string): Promise<void> {
+  const services = await trustedServices(roleName);
+  if (services.length !== 1 || services[0] !== service) {
+    fail(`role ${roleName} must trust exactly ${service}; it trusts [${services.join(", ")}].`);
+  }
+}
+
+/** Asserts that the instance profile holds exactly the role named. */
+export async function assertProfileHoldsRole(profileName: string, roleName: string): Promise<void> {
+  const iam = new IAMClient(localStackClientConfig());
+  const got = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }));
+  const roles = (got.InstanceProfile?.Roles ?? []).map((r) => r.RoleName);
+  if (roles.length !== 1 || roles[0] !== roleName) {
+    fail(`instance profile ${profileName} must hold exactly role ${roleName}; it holds [${roles.join(", ")}].`);
+  }
+}
+
+/** The profile name currently associated with an instance, or undefined. */
+export async function associatedProfile(instanceId: string): Promise<string | undefined> {
+  const ec2 = new EC2Client(localStackClientConfig());
+  const got = await ec2.send(
+    new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [instanceId] }] }),
+  );
+  const a = got.IamInstanceProfileAssociations?.find((x) => x.State === "associated");
+  return a?.IamInstanceProfile?.Arn?.split("/").pop();
+}
+
+/** Asserts that the instance is associated with the profile named. */
+export async function assertInstanceProfileAssociation(instanceId: string, profileName: string): Promise<void> {
+  const actual = await associatedProfile(instanceId);
+  if (actual !== profileName) {
+    fail(`instance ${instanceId} must be associated with instance profile ${profileName}; it has ${actual ?? "none"}.`);
+  }
+}
+
+/** Asserts the instance's metadata options (IMDS): at least the fields given must match. */
+export async function assertMetadataOptions(
+  instanceId: string,
+  expected: {
+    httpTokens?: string;
+    httpEndpoint?: string;
+    httpPutResponseHopLimit?: number;
+    instanceMetadataTags?: string;
+  },
+): Promise<void> {
+  const ec2 = new EC2Client(localStackClientConfig());
+  const got = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+  const m = got.Reservations?.[0]?.Instances?.[0]?.MetadataOptions;
+  const actual: Record<string, unknown> = {
+    httpTokens: m?.HttpTokens,
+    httpEndpoint: m?.HttpEndpoint,
+    httpPutResponseHopLimit: m?.HttpPutResponseHopLimit,
+    instanceMetadataTags: m?.InstanceMetadataTags,
+  };
+  const wrong = Object.entries(expected).filter(([k, v]) => v !== undefined && actual[k] !== v);
+  if (wrong.length > 0) {
+    fail(
+      `instance ${instanceId} metadata options: ${wrong.map(([k, v]) => `${k} must be ${v}, is ${actual[k]}`).join("; ")}.`,
+    );
+  }
+}
+
+/** A resource of a destroyed stack that the emulator still holds. */
+export interface Leftover {
+  readonly type: string;
+  readonly id: string;
+  readonly urn: string;
+}
+
+/**
+ * The resources of `snapshot` (taken with `TestStack.resources()` before destroy) that the emulators still hold:
+ * each is read back through its type's handler, and IAM roles, instance profiles and EC2 instances are also found
+ * by listing. Types in `except` are skipped (for example Lambda functions, which LocalStack cannot delete).
+ */
+export async function findLeftovers(
+  snapshot: readonly StateResource[],
+  except: readonly string[] = [],
+): Promise<Leftover[]> {
+  const clients = new AwsClients(localStackRegion(), defaultEndpoints());
+  const ctx = { clients, region: localStackRegion(), warn: async () => undefined };
+  const custom = snapshot.filter((r) => r.custom && r.id && !r.type.startsWith("pulumi:") && !except.includes(r.type));
+  const found: Leftover[] = [];
+  for (const r of custom) {
+    const h = RESOURCE_HANDLERS.get(r.type);
+    if (!h) continue;
+    const still = await h.read(ctx, r.id as string, { ...(r.outputs ?? {}) });
+    if (still) found.push({ type: r.type, id: r.id as string, urn: r.urn });
+  }
+  // Listing, independent of the handlers' reads.
+  const ids = new Set(custom.map((r) => r.id));
+  const iam = clients.iam;
+  const roles = (await iam.send(new ListRolesCommand({ MaxItems: 1000 }))).Roles ?? [];
+  const profiles = (await iam.send(new ListInstanceProfilesCommand({ MaxItems: 1000 }))).InstanceProfiles ?? [];
+  const instances =
+    (await clients.ec2.send(new DescribeInstancesCommand({}))).Reservations?.flatMap((x) => x.Instances ?? []) ?? [];
+  const listed = [
+    ...roles.filter((x) => ids.has(x.RoleName)).map((x) => ({ type: "aws:iam/role:Role", id: x.RoleName as string })),
+    ...profiles
+      .filter((x) => ids.has(x.InstanceProfileName))
+      .map((x) => ({ type: "aws:iam/instanceProfile:InstanceProfile", id: x.InstanceProfileName as string })),
+    ...instances
+      .filter((x) => ids.has(x.InstanceId) && x.State?.Name !== "terminated")
+      .map((x) => ({ type: "aws:ec2/instance:Instance", id: x.InstanceId as string })),
+  ];
+  for (const l of listed) {
+    if (!found.some((f) => f.id === l.id)) found.push({ ...l, urn: custom.find((c) => c.id === l.id)?.urn ?? "" });
+  }
+  return found;
+}
+
+/** Asserts that LocalStack holds none of the snapshot's resources. */
+export async function assertNoLeftovers(
+  snapshot: readonly StateResource[],
+  except: readonly string[] = [],
+): Promise<void> {
+  const left = await findLeftovers(snapshot, except);
+  if (left.length > 0) {
+    fail(
+      `the emulators still hold ${left.length} resource(s) of the destroyed stack: ${left.map((l) => `${l.type} ${l.id}`).join(", ")}`,
+    );
+  }
+}

@@ -1,0 +1,532 @@
+/** aws:ec2 resource types: Instance and LaunchTemplate. */
+import {
+  AssociateIamInstanceProfileCommand,
+  CreateLaunchTemplateCommand,
+  CreateLaunchTemplateVersionCommand,
+  CreateTagsCommand,
+  DeleteLaunchTemplateCommand,
+  DeleteTagsCommand,
+  DescribeIamInstanceProfileAssociationsCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  DisassociateIamInstanceProfileCommand,
+  type Instance,
+  type LaunchTemplateVersion,
+  ModifyInstanceAttributeCommand,
+  ModifyInstanceMetadataOptionsCommand,
+  ModifyLaunchTemplateCommand,
+  ModifyVolumeCommand,
+  ReplaceIamInstanceProfileAssociationCommand,
+  type RequestLaunchTemplateData,
+  RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import { bool, compact, num, obj, orNotFound, retryOn, str, strings, tagList, tagMap } from "./properties";
+import type { HandlerContext, Props, ResourceHandler } from "./types";
+
+const METADATA_FIELDS = [
+  "httpTokens",
+  "httpEndpoint",
+  "httpPutResponseHopLimit",
+  "instanceMetadataTags",
+  "httpProtocolIpv6",
+] as const;
+
+/** AWS may not see a just-created instance profile yet ("Invalid IAM Instance Profile"): retry, bounded. */
+const PROFILE_NOT_YET_VISIBLE = ["InvalidParameterValue", "InvalidParameterValueException"];
+
+function b64(text: string): string {
+  return Buffer.from(text, "utf8").toString("base64");
+}
+
+async function tagResource(ctx: HandlerContext, id: string, olds: Props, news: Props): Promise<void> {
+  const before = (olds["tags"] as Record<string, string> | undefined) ?? {};
+  const after = (news["tags"] as Record<string, string> | undefined) ?? {};
+  const removed = Object.keys(before).filter((k) => !(k in after));
+  if (removed.length > 0) {
+    await ctx.clients.ec2.send(new DeleteTagsCommand({ Resources: [id], Tags: removed.map((Key) => ({ Key })) }));
+  }
+  const changed = tagList(after).filter((t) => before[t.Key] !== t.Value);
+  if (changed.length > 0) await ctx.clients.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: changed }));
+}
+
+function metadataRequest(m: Props | undefined) {
+  if (!m) return undefined;
+  return {
+    HttpTokens: str(m, "httpTokens") as "required" | "optional" | undefined,
+    HttpEndpoint: str(m, "httpEndpoint") as "enabled" | "disabled" | undefined,
+    HttpPutResponseHopLimit: num(m, "httpPutResponseHopLimit"),
+    InstanceMetadataTags: str(m, "instanceMetadataTags") as "enabled" | "disabled" | undefined,
+    HttpProtocolIpv6: str(m, "httpProtocolIpv6") as "enabled" | "disabled" | undefined,
+  };
+}
+
+// ---------------------------------------------------------------- Instance
+
+async function describeInstance(ctx: HandlerContext, id: string): Promise<{ i: Instance; owner?: string } | undefined> {
+  const got = await orNotFound(ctx.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] })));
+  const r = got?.Reservations?.[0];
+  const i = r?.Instances?.[0];
+  if (!i || i.State?.Name === "terminated") return undefined;
+  return r?.OwnerId ? { i, owner: r.OwnerId } : { i };
+}
+
+function profileName(arn: string | undefined): string | undefined {
+  return arn?.split("/").pop();
+}
+
+async function readInstance(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
+  const found = await describeInstance(ctx, id);
+  if (!found) return undefined;
+  const { i, owner } = found;
+  const tags = tagMap(i.Tags);
+  const m = i.MetadataOptions;
+  const rootName = i.RootDeviceName;
+  const root = i.BlockDeviceMappings?.find((b) => b.DeviceName === rootName);
+  const stateRoot = obj(state, "rootBlockDevice");
+  return compact({
+    id: i.InstanceId,
+    arn: `arn:aws:ec2:${ctx.region}:${owner ?? "000000000000"}:instance/${i.InstanceId}`,
+    ami: i.ImageId,
+    instanceType: i.InstanceType,
+    subnetId: i.SubnetId,
+    availabilityZone: i.Placement?.AvailabilityZone,
+    privateIp: i.PrivateIpAddress,
+    privateDns: i.PrivateDnsName,
+    publicIp: i.PublicIpAddress ?? "",
+    publicDns: i.PublicDnsName ?? "",
+    keyName: i.KeyName,
+    instanceState: i.State?.Name,
+    primaryNetworkInterfaceId: i.NetworkInterfaces?.[0]?.NetworkInterfaceId,
+    vpcSecurityGroupIds: (i.SecurityGroups ?? []).map((g) => g.GroupId),
+    iamInstanceProfile: profileName(i.IamInstanceProfile?.Arn) ?? "",
+    associatePublicIpAddress: state["associatePublicIpAddress"] ?? i.PublicIpAddress !== undefined,
+    metadataOptions: m
+      ? compact({
+          httpTokens: m.HttpTokens,
+          httpEndpoint: m.HttpEndpoint,
+          httpPutResponseHopLimit: m.HttpPutResponseHopLimit,
+          instanceMetadataTags: m.InstanceMetadataTags ?? "disabled",
+          httpProtocolIpv6: m.HttpProtocolIpv6 ?? "disabled",
+        })
+      : state["metadataOptions"],
+    rootBlockDevice: compact({
+      ...(stateRoot ?? {}),
+      deviceName: rootName,
+      volumeId: root?.Ebs?.VolumeId,
+      deleteOnTermination: root?.Ebs?.DeleteOnTermination ?? stateRoot?.["deleteOnTermination"],
+    }),
+    // EC2 returns user data only through DescribeInstanceAttribute, encoded once more by LocalStack's moto: the
+    // state keeps what was sent.
+    userData: state["userData"],
+    userDataBase64: state["userDataBase64"],
+    userDataReplaceOnChange: state["userDataReplaceOnChange"] ?? false,
+    tags: Object.keys(tags).length > 0 ? tags : state["tags"],
+    tagsAll: tags,
+  });
+}
+
+async function waitFor(ctx: HandlerContext, id: string, wanted: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await ctx.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+    const name = got.Reservations?.[0]?.Instances?.[0]?.State?.Name;
+    if (name === wanted) return;
+    if (Date.now() > deadline) throw new Error(`instance ${id} did not reach state ${wanted} (last: ${name})`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function rootDeviceName(ctx: HandlerContext, ami: string | undefined): Promise<string> {
+  if (!ami) return "/dev/xvda";
+  const images = await orNotFound(ctx.clients.ec2.send(new DescribeImagesCommand({ ImageIds: [ami] })));
+  return images?.Images?.[0]?.RootDeviceName ?? "/dev/xvda";
+}
+
+async function setInstanceProfile(ctx: HandlerContext, id: string, name: string | undefined): Promise<void> {
+  const ec2 = ctx.clients.ec2;
+  const current = await ec2.send(
+    new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [id] }] }),
+  );
+  const assoc = current.IamInstanceProfileAssociations?.find(
+    (a) => a.State === "associated" || a.State === "associating",
+  );
+  await retryOn(PROFILE_NOT_YET_VISIBLE, async () => {
+    if (!name) {
+      if (assoc) await ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: assoc.AssociationId }));
+    } else if (assoc) {
+      // The real provider re-associates in place: the instance gets the new profile's credentials at once.
+      await ec2.send(
+        new ReplaceIamInstanceProfileAssociationCommand({
+          AssociationId: assoc.AssociationId,
+          IamInstanceProfile: { Name: name },
+        }),
+      );
+    } else {
+      await ec2.send(new AssociateIamInstanceProfileCommand({ InstanceId: id, IamInstanceProfile: { Name: name } }));
+    }
+  });
+}
+
+const instance: ResourceHandler = {
+  token: "aws:ec2/instance:Instance",
+  service: "ec2",
+  properties: {
+    ami: { replaces: true },
+    instanceType: {},
+    subnetId: { replaces: true },
+    availabilityZone: { replaces: true },
+    privateIp: { replaces: true },
+    keyName: { replaces: true },
+    associatePublicIpAddress: { replaces: true },
+    vpcSecurityGroupIds: {},
+    iamInstanceProfile: {},
+    metadataOptions: { fields: METADATA_FIELDS },
+    rootBlockDevice: {
+      fields: [
+        "encrypted",
+        "kmsKeyId",
+        "volumeType",
+        "volumeSize",
+        "deleteOnTermination",
+        "iops",
+        "throughput",
+        "tags",
+      ],
+      replacingFields: ["encrypted", "kmsKeyId"],
+    },
+    userData: {},
+    userDataBase64: {},
+    userDataReplaceOnChange: { default: false },
+    tags: {},
+  },
+  validate(inputs) {
+    const failures: Array<{ property: string; reason: string }> = [];
+    if (inputs["ami"] === undefined)
+      failures.push({ property: "ami", reason: "aws:ec2/instance:Instance requires `ami` here." });
+    if (inputs["userData"] !== undefined && inputs["userDataBase64"] !== undefined) {
+      failures.push({ property: "userDataBase64", reason: "`userData` and `userDataBase64` conflict: set one." });
+    }
+    return failures;
+  },
+  adjustDiff(_olds, news, changes, replaces) {
+    // userData changes stop/start the instance in place, or replace it with userDataReplaceOnChange (real provider).
+    if (news["userDataReplaceOnChange"] === true) {
+      for (const k of ["userData", "userDataBase64"])
+        if (changes.includes(k) && !replaces.includes(k)) replaces.push(k);
+    }
+  },
+  async create(ctx, inputs) {
+    const ec2 = ctx.clients.ec2;
+    const ami = str(inputs, "ami");
+    const root = obj(inputs, "rootBlockDevice");
+    const userData = str(inputs, "userData");
+    const profile = str(inputs, "iamInstanceProfile");
+    const publicIp = bool(inputs, "associatePublicIpAddress");
+    const subnetId = str(inputs, "subnetId");
+    const groups = strings(inputs, "vpcSecurityGroupIds");
+    const deviceName = root ? await rootDeviceName(ctx, ami) : undefined;
+    const run = await retryOn(PROFILE_NOT_YET_VISIBLE, () =>
+      ec2.send(
+        new RunInstancesCommand({
+          ImageId: ami,
+          InstanceType: str(inputs, "instanceType") as never,
+          MinCount: 1,
+          MaxCount: 1,
+          KeyName: str(inputs, "keyName"),
+          PrivateIpAddress: str(inputs, "privateIp"),
+          Placement: str(inputs, "availabilityZone")
+            ? { AvailabilityZone: str(inputs, "availabilityZone") }
+            : undefined,
+          ...(publicIp === undefined
+            ? { SubnetId: subnetId, SecurityGroupIds: groups }
+            : {
+                NetworkInterfaces: [
+                  { DeviceIndex: 0, SubnetId: subnetId, Groups: groups, AssociatePublicIpAddress: publicIp },
+                ],
+              }),
+          IamInstanceProfile: profile ? { Name: profile } : undefined,
+          MetadataOptions: metadataRequest(obj(inputs, "metadataOptions")),
+          UserData: userData !== undefined ? b64(userData) : str(inputs, "userDataBase64"),
+          BlockDeviceMappings: root
+            ? [
+                {
+                  DeviceName: deviceName,
+                  Ebs: {
+                    Encrypted: bool(root, "encrypted"),
+                    KmsKeyId: str(root, "kmsKeyId"),
+                    VolumeType: str(root, "volumeType") as never,
+                    VolumeSize: num(root, "volumeSize"),
+                    Iops: num(root, "iops"),
+                    Throughput: num(root, "throughput"),
+                    DeleteOnTermination: bool(root, "deleteOnTermination") ?? true,
+                  },
+                },
+              ]
+            : undefined,
+          TagSpecifications:
+            inputs["tags"] === undefined ? undefined : [{ ResourceType: "instance", Tags: tagList(inputs["tags"]) }],
+        }),
+      ),
+    );
+    const id = run.Instances?.[0]?.InstanceId as string;
+    await waitFor(ctx, id, "running");
+    return { id, outs: (await readInstance(ctx, id, inputs)) ?? {} };
+  },
+  read: readInstance,
+  async update(ctx, id, olds, news, changed) {
+    const ec2 = ctx.clients.ec2;
+    const needsStop = ["instanceType", "userData", "userDataBase64"].some((k) => changed.includes(k));
+    if (needsStop) {
+      await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+      await waitFor(ctx, id, "stopped");
+      if (changed.includes("instanceType")) {
+        await ec2.send(
+          new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: str(news, "instanceType") } }),
+        );
+      }
+      if (changed.includes("userData") || changed.includes("userDataBase64")) {
+        const text = str(news, "userData");
+        const encoded = text !== undefined ? b64(text) : (str(news, "userDataBase64") ?? "");
+        await ec2.send(
+          new ModifyInstanceAttributeCommand({ InstanceId: id, UserData: { Value: Buffer.from(encoded, "base64") } }),
+        );
+      }
+      await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
+      await waitFor(ctx, id, "running");
+    }
+    if (changed.includes("vpcSecurityGroupIds")) {
+      await ec2.send(
+        new ModifyInstanceAttributeCommand({ InstanceId: id, Groups: strings(news, "vpcSecurityGroupIds") }),
+      );
+    }
+    if (changed.includes("iamInstanceProfile")) await setInstanceProfile(ctx, id, str(news, "iamInstanceProfile"));
+    if (changed.includes("metadataOptions")) {
+      await ec2.send(
+        new ModifyInstanceMetadataOptionsCommand({ InstanceId: id, ...metadataRequest(obj(news, "metadataOptions")) }),
+      );
+    }
+    if (changed.includes("rootBlockDevice")) {
+      const before = obj(olds, "rootBlockDevice") ?? {};
+      const after = obj(news, "rootBlockDevice") ?? {};
+      const volumeId = str(before, "volumeId");
+      if (volumeId && (after["volumeSize"] !== before["volumeSize"] || after["volumeType"] !== before["volumeType"])) {
+        await ec2.send(
+          new ModifyVolumeCommand({
+            VolumeId: volumeId,
+            Size: num(after, "volumeSize"),
+            VolumeType: str(after, "volumeType") as never,
+          }),
+        );
+      }
+      const dot = bool(after, "deleteOnTermination");
+      if (dot !== undefined && dot !== bool(before, "deleteOnTermination") && str(before, "deviceName")) {
+        await ec2.send(
+          new ModifyInstanceAttributeCommand({
+            InstanceId: id,
+            BlockDeviceMappings: [{ DeviceName: str(before, "deviceName"), Ebs: { DeleteOnTermination: dot } }],
+          }),
+        );
+      }
+    }
+    if (changed.includes("tags")) await tagResource(ctx, id, olds, news);
+    const outs = (await readInstance(ctx, id, { ...olds, ...news })) ?? {};
+    return {
+      ...outs,
+      rootBlockDevice: { ...(obj(outs, "rootBlockDevice") ?? {}), ...(obj(news, "rootBlockDevice") ?? {}) },
+    };
+  },
+  async delete(ctx, id) {
+    const found = await describeInstance(ctx, id);
+    if (!found) return;
+    await ctx.clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+    await waitFor(ctx, id, "terminated").catch(() => undefined);
+  },
+};
+
+// ---------------------------------------------------------------- LaunchTemplate
+
+function templateData(p: Props): RequestLaunchTemplateData {
+  const profile = obj(p, "iamInstanceProfile");
+  const mappings = (p["blockDeviceMappings"] as Props[] | undefined) ?? [];
+  const specs = (p["tagSpecifications"] as Props[] | undefined) ?? [];
+  return {
+    ImageId: str(p, "imageId"),
+    InstanceType: str(p, "instanceType") as never,
+    KeyName: str(p, "keyName"),
+    SecurityGroupIds: strings(p, "vpcSecurityGroupIds"),
+    UserData: str(p, "userData"),
+    IamInstanceProfile: profile ? { Arn: str(profile, "arn"), Name: str(profile, "name") } : undefined,
+    MetadataOptions: metadataRequest(obj(p, "metadataOptions")),
+    BlockDeviceMappings: mappings.map((m) => {
+      const ebs = obj(m, "ebs");
+      return {
+        DeviceName: str(m, "deviceName"),
+        NoDevice: str(m, "noDevice"),
+        VirtualName: str(m, "virtualName"),
+        Ebs: ebs
+          ? {
+              Encrypted: bool(ebs, "encrypted"),
+              KmsKeyId: str(ebs, "kmsKeyId"),
+              VolumeType: str(ebs, "volumeType") as never,
+              VolumeSize: num(ebs, "volumeSize"),
+              Iops: num(ebs, "iops"),
+              Throughput: num(ebs, "throughput"),
+              DeleteOnTermination: bool(ebs, "deleteOnTermination"),
+            }
+          : undefined,
+      };
+    }),
+    TagSpecifications: specs.map((s) => ({ ResourceType: str(s, "resourceType") as never, Tags: tagList(s["tags"]) })),
+  };
+}
+
+function fromTemplateData(v: LaunchTemplateVersion | undefined): Props {
+  const d = v?.LaunchTemplateData;
+  if (!d) return {};
+  const m = d.MetadataOptions;
+  return compact({
+    description: v?.VersionDescription,
+    imageId: d.ImageId,
+    instanceType: d.InstanceType,
+    keyName: d.KeyName,
+    vpcSecurityGroupIds: d.SecurityGroupIds,
+    userData: d.UserData,
+    iamInstanceProfile: d.IamInstanceProfile
+      ? compact({ arn: d.IamInstanceProfile.Arn, name: d.IamInstanceProfile.Name })
+      : undefined,
+    metadataOptions: m
+      ? compact({
+          httpTokens: m.HttpTokens,
+          httpEndpoint: m.HttpEndpoint,
+          httpPutResponseHopLimit: m.HttpPutResponseHopLimit,
+          instanceMetadataTags: m.InstanceMetadataTags,
+          httpProtocolIpv6: m.HttpProtocolIpv6,
+        })
+      : undefined,
+    blockDeviceMappings: d.BlockDeviceMappings?.map((b) =>
+      compact({
+        deviceName: b.DeviceName,
+        noDevice: b.NoDevice,
+        virtualName: b.VirtualName,
+        ebs: b.Ebs
+          ? compact({
+              encrypted: b.Ebs.Encrypted === undefined ? undefined : String(b.Ebs.Encrypted),
+              kmsKeyId: b.Ebs.KmsKeyId,
+              volumeType: b.Ebs.VolumeType,
+              volumeSize: b.Ebs.VolumeSize,
+              iops: b.Ebs.Iops,
+              throughput: b.Ebs.Throughput,
+              deleteOnTermination:
+                b.Ebs.DeleteOnTermination === undefined ? undefined : String(b.Ebs.DeleteOnTermination),
+            })
+          : undefined,
+      }),
+    ),
+    tagSpecifications: d.TagSpecifications?.map((s) => ({ resourceType: s.ResourceType, tags: tagMap(s.Tags) })),
+  });
+}
+
+async function readLaunchTemplate(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
+  const ec2 = ctx.clients.ec2;
+  const got = await orNotFound(ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] })));
+  const lt = got?.LaunchTemplates?.[0];
+  if (!lt) return undefined;
+  const versions = await ec2.send(
+    new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id, Versions: [String(lt.LatestVersionNumber)] }),
+  );
+  const tags = tagMap(lt.Tags);
+  const fromAws = fromTemplateData(versions.LaunchTemplateVersions?.[0]);
+  const imported = Object.keys(state).length === 0;
+  return compact({
+    // State keeps the user's shapes; an import takes what AWS holds.
+    ...(imported ? fromAws : { ...fromAws, ...state }),
+    id: lt.LaunchTemplateId,
+    arn: `arn:aws:ec2:${ctx.region}:${lt.CreatedBy?.split(":")[4] ?? "000000000000"}:launch-template/${lt.LaunchTemplateId}`,
+    name: lt.LaunchTemplateName,
+    latestVersion: lt.LatestVersionNumber,
+    defaultVersion: lt.DefaultVersionNumber,
+    tags: Object.keys(tags).length > 0 ? tags : state["tags"],
+    tagsAll: tags,
+  });
+}
+
+const launchTemplate: ResourceHandler = {
+  token: "aws:ec2/launchTemplate:LaunchTemplate",
+  service: "ec2",
+  properties: {
+    name: { replaces: true },
+    namePrefix: { replaces: true },
+    description: {},
+    imageId: {},
+    instanceType: {},
+    keyName: {},
+    vpcSecurityGroupIds: {},
+    iamInstanceProfile: { fields: ["arn", "name"] },
+    metadataOptions: { fields: METADATA_FIELDS },
+    blockDeviceMappings: { fields: ["deviceName", "ebs", "noDevice", "virtualName"] },
+    userData: {},
+    updateDefaultVersion: {},
+    defaultVersion: {},
+    tags: {},
+    tagSpecifications: { fields: ["resourceType", "tags"] },
+  },
+  autoName: { property: "name", maxLength: 128 },
+  async create(ctx, inputs) {
+    const got = await retryOn(PROFILE_NOT_YET_VISIBLE, () =>
+      ctx.clients.ec2.send(
+        new CreateLaunchTemplateCommand({
+          LaunchTemplateName: str(inputs, "name"),
+          VersionDescription: str(inputs, "description"),
+          LaunchTemplateData: templateData(inputs),
+          TagSpecifications:
+            inputs["tags"] === undefined
+              ? undefined
+              : [{ ResourceType: "launch-template", Tags: tagList(inputs["tags"]) }],
+        }),
+      ),
+    );
+    const id = got.LaunchTemplate?.LaunchTemplateId as string;
+    return { id, outs: (await readLaunchTemplate(ctx, id, inputs)) ?? {} };
+  },
+  read: readLaunchTemplate,
+  async update(ctx, id, olds, news, changed) {
+    const ec2 = ctx.clients.ec2;
+    const dataChanged = changed.some((k) => !["tags", "updateDefaultVersion", "defaultVersion"].includes(k));
+    if (dataChanged) {
+      // Every change but the name makes a new version, as the real provider does.
+      const v = await ec2.send(
+        new CreateLaunchTemplateVersionCommand({
+          LaunchTemplateId: id,
+          VersionDescription: str(news, "description"),
+          LaunchTemplateData: templateData(news),
+        }),
+      );
+      if (news["updateDefaultVersion"] === true) {
+        await ec2.send(
+          new ModifyLaunchTemplateCommand({
+            LaunchTemplateId: id,
+            DefaultVersion: String(v.LaunchTemplateVersion?.VersionNumber),
+          }),
+        );
+      }
+    }
+    if (changed.includes("defaultVersion") && num(news, "defaultVersion") !== undefined) {
+      await ec2.send(
+        new ModifyLaunchTemplateCommand({ LaunchTemplateId: id, DefaultVersion: String(num(news, "defaultVersion")) }),
+      );
+    }
+    if (changed.includes("tags")) await tagResource(ctx, id, olds, news);
+    const { latestVersion: _l, defaultVersion: _d, ...rest } = olds;
+    return (await readLaunchTemplate(ctx, id, { ...rest, ...news })) ?? {};
+  },
+  async delete(ctx, id) {
+    await orNotFound(ctx.clients.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: id })));
+  },
+};
+
+export const ec2Handlers: readonly ResourceHandler[] = [instance, launchTemplate];

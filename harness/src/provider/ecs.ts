@@ -1,0 +1,115 @@
+/** aws:ecs TaskDefinition, served by moto's standalone server (LocalStack's open edition has no ECS). */
+import {
+  DeregisterTaskDefinitionCommand,
+  DescribeTaskDefinitionCommand,
+  RegisterTaskDefinitionCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+} from "@aws-sdk/client-ecs";
+import { compact, orNotFound, str, strings, tagList, tagMap } from "./properties";
+import type { HandlerContext, Props, ResourceHandler } from "./types";
+
+const REPLACES = { replaces: true } as const;
+
+async function readTaskDefinition(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
+  const arn = str(state, "arn") ?? id;
+  const got = await orNotFound(
+    ctx.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ["TAGS"] })),
+  );
+  const td = got?.taskDefinition;
+  if (!td || td.status === "INACTIVE") return undefined;
+  const tags = tagMap(got?.tags?.map((t) => ({ Key: t.key, Value: t.value })));
+  return compact({
+    id: td.family,
+    arn: td.taskDefinitionArn,
+    arnWithoutRevision: td.taskDefinitionArn?.replace(/:\d+$/, ""),
+    revision: td.revision,
+    family: td.family,
+    containerDefinitions: keepContainers(state["containerDefinitions"], td.containerDefinitions),
+    taskRoleArn: td.taskRoleArn,
+    executionRoleArn: td.executionRoleArn,
+    networkMode: td.networkMode,
+    requiresCompatibilities: td.requiresCompatibilities,
+    cpu: td.cpu,
+    memory: td.memory,
+    skipDestroy: state["skipDestroy"] ?? false,
+    trackLatest: state["trackLatest"] ?? false,
+    tags: Object.keys(tags).length > 0 ? tags : state["tags"],
+    tagsAll: tags,
+  });
+}
+
+/** The state keeps the user's JSON text; an import renders what ECS holds. */
+function keepContainers(userText: unknown, fromAws: unknown): string {
+  return typeof userText === "string" ? userText : JSON.stringify(fromAws ?? []);
+}
+
+const taskDefinition: ResourceHandler = {
+  token: "aws:ecs/taskDefinition:TaskDefinition",
+  service: "ecs",
+  // Task definitions are immutable: every change but tags registers a new revision (a replacement), as in the real provider.
+  properties: {
+    family: REPLACES,
+    containerDefinitions: { replaces: true, json: true },
+    taskRoleArn: REPLACES,
+    executionRoleArn: REPLACES,
+    networkMode: REPLACES,
+    requiresCompatibilities: REPLACES,
+    cpu: REPLACES,
+    memory: REPLACES,
+    skipDestroy: { default: false },
+    trackLatest: { default: false },
+    tags: {},
+  },
+  validate(inputs) {
+    const failures: Array<{ property: string; reason: string }> = [];
+    if (inputs["family"] === undefined) failures.push({ property: "family", reason: "`family` is required." });
+    if (typeof inputs["containerDefinitions"] === "string") {
+      try {
+        if (!Array.isArray(JSON.parse(inputs["containerDefinitions"]))) throw new Error("not a list");
+      } catch {
+        failures.push({ property: "containerDefinitions", reason: "`containerDefinitions` must be a JSON array." });
+      }
+    }
+    return failures;
+  },
+  async create(ctx, inputs) {
+    const got = await ctx.clients.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: str(inputs, "family"),
+        containerDefinitions: JSON.parse(str(inputs, "containerDefinitions") ?? "[]"),
+        taskRoleArn: str(inputs, "taskRoleArn"),
+        executionRoleArn: str(inputs, "executionRoleArn"),
+        networkMode: str(inputs, "networkMode") as never,
+        requiresCompatibilities: strings(inputs, "requiresCompatibilities") as never,
+        cpu: str(inputs, "cpu"),
+        memory: str(inputs, "memory"),
+        tags:
+          inputs["tags"] === undefined
+            ? undefined
+            : tagList(inputs["tags"]).map((t) => ({ key: t.Key, value: t.Value })),
+      }),
+    );
+    const td = got.taskDefinition;
+    const state = { ...inputs, arn: td?.taskDefinitionArn };
+    return { id: td?.family as string, outs: (await readTaskDefinition(ctx, td?.family as string, state)) ?? state };
+  },
+  read: readTaskDefinition,
+  async update(ctx, id, olds, news) {
+    const arn = str(olds, "arn") as string;
+    const before = (olds["tags"] as Record<string, string> | undefined) ?? {};
+    const after = (news["tags"] as Record<string, string> | undefined) ?? {};
+    const removed = Object.keys(before).filter((k) => !(k in after));
+    if (removed.length > 0)
+      await ctx.clients.ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: removed }));
+    const tags = tagList(after).map((t) => ({ key: t.Key, value: t.Value }));
+    if (tags.length > 0) await ctx.clients.ecs.send(new TagResourceCommand({ resourceArn: arn, tags }));
+    return (await readTaskDefinition(ctx, id, { ...olds, ...news })) ?? { ...olds, ...news };
+  },
+  async delete(ctx, _id, state) {
+    if (state["skipDestroy"] === true) return;
+    await orNotFound(ctx.clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: str(state, "arn") })));
+  },
+};
+
+export const ecsHandlers: readonly ResourceHandler[] = [taskDefinition];

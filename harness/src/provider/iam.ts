@@ -1,0 +1,617 @@
+/** aws:iam resource types: Role, RolePolicy, RolePolicyAttachment, InstanceProfile, Policy, User, AccessKey. */
+import {
+  AddRoleToInstanceProfileCommand,
+  AttachRolePolicyCommand,
+  CreateAccessKeyCommand,
+  CreateInstanceProfileCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  DeleteInstanceProfileCommand,
+  DeletePolicyCommand,
+  DeletePolicyVersionCommand,
+  DeleteRoleCommand,
+  DeleteRolePermissionsBoundaryCommand,
+  DeleteRolePolicyCommand,
+  DeleteUserCommand,
+  DetachRolePolicyCommand,
+  GetInstanceProfileCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  GetUserCommand,
+  ListAccessKeysCommand,
+  ListAttachedRolePoliciesCommand,
+  ListInstanceProfilesForRoleCommand,
+  ListPolicyVersionsCommand,
+  ListRolePoliciesCommand,
+  PutRolePermissionsBoundaryCommand,
+  PutRolePolicyCommand,
+  RemoveRoleFromInstanceProfileCommand,
+  TagInstanceProfileCommand,
+  TagPolicyCommand,
+  TagRoleCommand,
+  TagUserCommand,
+  UntagInstanceProfileCommand,
+  UntagPolicyCommand,
+  UntagRoleCommand,
+  UntagUserCommand,
+  UpdateAccessKeyCommand,
+  UpdateAssumeRolePolicyCommand,
+  UpdateRoleCommand,
+  UpdateUserCommand,
+} from "@aws-sdk/client-iam";
+import { compact, num, orNotFound, parseJsonDocument, prefixedName, str, tagList, tagMap } from "./properties";
+import type { HandlerContext, Props, ResourceHandler } from "./types";
+
+const NAME = { replaces: true } as const;
+const TAGS = {} as const;
+
+function decodeDocument(doc: string | undefined): string | undefined {
+  if (doc === undefined) return undefined;
+  const parsed = parseJsonDocument(doc);
+  // IAM hands documents back URL-encoded; state keeps them as JSON text, as the real provider does.
+  return parsed === undefined ? doc : JSON.stringify(JSON.parse(safeDecode(doc)));
+}
+
+function safeDecode(s: string): string {
+  try {
+    JSON.parse(s);
+    return s;
+  } catch {
+    return decodeURIComponent(s);
+  }
+}
+
+/** Keeps the user's text when it means the same as what AWS returned, so no spurious diff appears. */
+function keepText(userText: unknown, awsText: string | undefined): string | undefined {
+  if (typeof userText === "string" && awsText !== undefined) {
+    const a = parseJsonDocument(userText);
+    const b = parseJsonDocument(awsText);
+    if (a !== undefined && JSON.stringify(a) === JSON.stringify(b)) return userText;
+  }
+  return awsText;
+}
+
+async function retagging(
+  olds: Props,
+  news: Props,
+  tag: (tags: Array<{ Key: string; Value: string }>) => Promise<unknown>,
+  untag: (keys: string[]) => Promise<unknown>,
+): Promise<void> {
+  const before = (olds["tags"] as Record<string, string> | undefined) ?? {};
+  const after = (news["tags"] as Record<string, string> | undefined) ?? {};
+  const removed = Object.keys(before).filter((k) => !(k in after));
+  if (removed.length > 0) await untag(removed);
+  const changed = tagList(after).filter((t) => before[t.Key] !== t.Value);
+  if (changed.length > 0) await tag(changed);
+}
+
+// ---------------------------------------------------------------- Role
+
+async function readRole(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
+  const got = await orNotFound(ctx.clients.iam.send(new GetRoleCommand({ RoleName: id })));
+  const r = got?.Role;
+  if (!r) return undefined;
+  const tags = tagMap(r.Tags);
+  return compact({
+    id: r.RoleName,
+    name: r.RoleName,
+    arn: r.Arn,
+    uniqueId: r.RoleId,
+    createDate: r.CreateDate?.toISOString(),
+    path: r.Path,
+    assumeRolePolicy: keepText(state["assumeRolePolicy"], decodeDocument(r.AssumeRolePolicyDocument)),
+    description: r.Description ?? state["description"],
+    maxSessionDuration: r.MaxSessionDuration ?? 3600,
+    permissionsBoundary: r.PermissionsBoundary?.PermissionsBoundaryArn,
+    forceDetachPolicies: state["forceDetachPolicies"] ?? false,
+    namePrefix: state["namePrefix"],
+    tags: Object.keys(tags).length > 0 ? tags : state["tags"],
+    tagsAll: tags,
+  });
+}
+
+const role: ResourceHandler = {
+  token: "aws:iam/role:Role",
+  service: "iam",
+  properties: {
+    name: NAME,
+    namePrefix: NAME,
+    path: { replaces: true, default: "/" },
+    assumeRolePolicy: { json: true },
+    description: {},
+    maxSessionDuration: { default: 3600 },
+    permissionsBoundary: {},
+    forceDetachPolicies: { default: false },
+    tags: TAGS,
+  },
+  autoName: { property: "name", maxLength: 64 },
+  validate(inputs) {
+    return inputs["assumeRolePolicy"] === undefined
+      ? [{ property: "assumeRolePolicy", reason: "aws:iam/role:Role requires `assumeRolePolicy`." }]
+      : [];
+  },
+  async create(ctx, inputs) {
+    const name = str(inputs, "name") as string;
+    await ctx.clients.iam.send(
+      new CreateRoleCommand({
+        RoleName: name,
+        Path: str(inputs, "path"),
+        AssumeRolePolicyDocument: str(inputs, "assumeRolePolicy"),
+        Description: str(inputs, "description"),
+        MaxSessionDuration: num(inputs, "maxSessionDuration"),
+        PermissionsBoundary: str(inputs, "permissionsBoundary"),
+        Tags: tagList(inputs["tags"]),
+      }),
+    );
+    return { id: name, outs: (await readRole(ctx, name, inputs)) ?? {} };
+  },
+  read: readRole,
+  async update(ctx, id, olds, news, changed) {
+    const iam = ctx.clients.iam;
+    if (changed.includes("assumeRolePolicy")) {
+      await iam.send(
+        new UpdateAssumeRolePolicyCommand({ RoleName: id, PolicyDocument: str(news, "assumeRolePolicy") }),
+      );
+    }
+    if (changed.includes("description") || changed.includes("maxSessionDuration")) {
+      await iam.send(
+        new UpdateRoleCommand({
+          RoleName: id,
+          Description: str(news, "description") ?? "",
+          MaxSessionDuration: num(news, "maxSessionDuration"),
+        }),
+      );
+    }
+    if (changed.includes("permissionsBoundary")) {
+      const pb = str(news, "permissionsBoundary");
+      if (pb) await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: id, PermissionsBoundary: pb }));
+      else await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: id }));
+    }
+    if (changed.includes("tags")) {
+      await retagging(
+        olds,
+        news,
+        (Tags) => iam.send(new TagRoleCommand({ RoleName: id, Tags })),
+        (TagKeys) => iam.send(new UntagRoleCommand({ RoleName: id, TagKeys })),
+      );
+    }
+    return (await readRole(ctx, id, news)) ?? {};
+  },
+  async delete(ctx, id, state) {
+    const iam = ctx.clients.iam;
+    // As the real provider: the role leaves its instance profiles first; policies only with forceDetachPolicies.
+    const profiles = await orNotFound(iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: id })));
+    for (const p of profiles?.InstanceProfiles ?? []) {
+      await orNotFound(
+        iam.send(
+          new RemoveRoleFromInstanceProfileCommand({ RoleName: id, InstanceProfileName: p.InstanceProfileName }),
+        ),
+      );
+    }
+    if (state["forceDetachPolicies"] === true) {
+      const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: id }));
+      for (const p of attached.AttachedPolicies ?? []) {
+        await iam.send(new DetachRolePolicyCommand({ RoleName: id, PolicyArn: p.PolicyArn }));
+      }
+      const inline = await iam.send(new ListRolePoliciesCommand({ RoleName: id }));
+      for (const PolicyName of inline.PolicyNames ?? []) {
+        await iam.send(new DeleteRolePolicyCommand({ RoleName: id, PolicyName }));
+      }
+    }
+    await orNotFound(iam.send(new DeleteRoleCommand({ RoleName: id })));
+  },
+};
+
+// ---------------------------------------------------------------- RolePolicy
+
+function splitOnce(id: string, sep: string): [string, string] {
+  const i = id.indexOf(sep);
+  return i < 0 ? [id, ""] : [id.slice(0, i), id.slice(i + sep.length)];
+}
+
+async function readRolePolicy(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
+  const [roleName, policyName] = splitOnce(id, ":");
+  const got = await orNotFound(
+    ctx.clients.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
+  );
+  if (!got?.PolicyDocument) return undefined;
+  return compact({
+    id,
+    role: roleName,
+    name: policyName,
+    namePrefix: state["namePrefix"],
+    policy: keepText(state["policy"], decodeDocument(got.PolicyDocument)),
+  });
+}
+
+const rolePolicy: ResourceHandler = {
+  token: "aws:iam/rolePolicy:RolePolicy",
+  service: "iam",
+  properties: { role: NAME, name: NAME, namePrefix: NAME, policy: { json: true } },
+  autoName: { property: "name", maxLength: 128 },
+  async create(ctx, inputs) {
+    const id = `${str(inputs, "role")}:${str(inputs, "name")}`;
+    await putRolePolicy(ctx, inputs);
+    return { id, outs: (await readRolePolicy(ctx, id, inputs)) ?? {} };
+  },
+  read: readRolePolicy,
+  async update(ctx, id, _olds, news) {
+    await putRolePolicy(ctx, news);
+    return (await readRolePolicy(ctx, id, news)) ?? {};
+  },
+  async delete(ctx, id) {
+    const [RoleName, PolicyName] = splitOnce(id, ":");
+    await orNotFound(ctx.clients.iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })));
+  },
+};
+
+function putRolePolicy(ctx: HandlerContext, p: Props) {
+  return ctx.clients.iam.send(
+    new PutRolePolicyCommand({
+      RoleName: str(p, "role"),
+      PolicyName: str(p, "name"),
+      PolicyDocument: str(p, "policy"),
+    }),
+  );
+}
+
+// ---------------------------------------------------------------- RolePolicyAttachment
+
+async function readAttachment(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
+  // Import ids are `role/policyArn`; created ids are `role-<unique>` with role and policyArn in the state.
+  let roleName = str(state, "role");
+  let policyArn = str(state, "policyArn");
+  if (!roleName || !policyArn) [roleName, policyArn] = splitOnce(id, "/");
+  const attached = await orNotFound(ctx.clients.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName })));
+  if (!attached?.AttachedPolicies?.some((p) => p.PolicyArn === policyArn)) return undefined;
+  return { id, role: roleName, policyArn };
+}
+
+const rolePolicyAttachment: ResourceHandler = {
+  token: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  service: "iam",
+  properties: { role: NAME, policyArn: NAME },
+  async create(ctx, inputs) {
+    const RoleName = str(inputs, "role") as string;
+    const PolicyArn = str(inputs, "policyArn");
+    await ctx.clients.iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn }));
+    return { id: prefixedName(`${RoleName}-`), outs: { role: RoleName, policyArn: PolicyArn } };
+  },
+  read: readAttachment,
+  async delete(ctx, id, state) {
+    const found = await readAttachment(ctx, id, state);
+    if (!found) return;
+    await orNotFound(
+      ctx.clients.iam.send(
+        new DetachRolePolicyCommand({ RoleName: str(found, "role"), PolicyArn: str(found, "policyArn") }),
+      ),
+    );
+  },
+};
+
+// ---------------------------------------------------------------- InstanceProfile
+
+async function readProfile(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
+  const got = await orNotFound(ctx.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: id })));
+  const p = got?.InstanceProfile;
+  if (!p) return undefined;
+  const tags = tagMap(p.Tags);
+  return compact({
+    id: p.InstanceProfileName,
+    name: p.InstanceProfileName,
+    arn: p.Arn,
+    uniqueId: p.InstanceProfileId,
+    createDate: p.CreateDate?.toISOString(),
+    path: p.Path,
+    role: p.Roles?.[0]?.RoleName,
+    namePrefix: state["namePrefix"],
+    tags: Object.keys(tags).length > 0 ? tags : state["tags"],
+    tagsAll: tags,
+  });
+}
+
+const instanceProfile: ResourceHandler = {
+  token: "aws:iam/instanceProfile:InstanceProfile",
+  service: "iam",
+  properties: { name: NAME, namePrefix: NAME, path: { replaces: true, default: "/" }, role: {}, tags: TAGS },
+  autoName: { property: "name", maxLength: 128 },
+  async create(ctx, inputs) {
+    const name = str(inputs, "name") as string;
+    const iam = ctx.clients.iam;
+    await iam.send(
+      new CreateInstanceProfileCommand({
+        InstanceProfileName: name,
+        Path: str(inputs, "path"),
+        Tags: tagList(inputs["tags"]),
+      }),
+    );
+    const roleName = str(inputs, "role");
+    if (roleName)
+      await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: roleName }));
+    return { id: name, outs: (await readProfile(ctx, name, inputs)) ?? {} };
+  },
+  read: readProfile,
+  async update(ctx, id, olds, news, changed) {
+    const iam = ctx.clients.iam;
+    if (changed.includes("role")) {
+      // In place, as the real provider: remove the old role, add the new one.
+      const current = await readProfile(ctx, id, olds);
+      const oldRole = current ? str(current, "role") : undefined;
+      if (oldRole)
+        await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: id, RoleName: oldRole }));
+      const newRole = str(news, "role");
+      if (newRole) await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: id, RoleName: newRole }));
+    }
+    if (changed.includes("tags")) {
+      await retagging(
+        olds,
+        news,
+        (Tags) => iam.send(new TagInstanceProfileCommand({ InstanceProfileName: id, Tags })),
+        (TagKeys) => iam.send(new UntagInstanceProfileCommand({ InstanceProfileName: id, TagKeys })),
+      );
+    }
+    return (await readProfile(ctx, id, news)) ?? {};
+  },
+  async delete(ctx, id) {
+    const iam = ctx.clients.iam;
+    const got = await orNotFound(iam.send(new GetInstanceProfileCommand({ InstanceProfileName: id })));
+    if (!got) return;
+    for (const r of got.InstanceProfile?.Roles ?? []) {
+      await orNotFound(
+        iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: id, RoleName: r.RoleName })),
+      );
+    }
+    await orNotFound(iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: id })));
+  },
+};
+
+// ---------------------------------------------------------------- Policy
+
+async function readPolicy(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
+  const iam = ctx.clients.iam;
+  const got = await orNotFound(iam.send(new GetPolicyCommand({ PolicyArn: id })));
+  const p = got?.Policy;
+  if (!p) return undefined;
+  const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: id, VersionId: p.DefaultVersionId }));
+  const tags = tagMap(p.Tags);
+  return compact({
+    id: p.Arn,
+    arn: p.Arn,
+    name: p.PolicyName,
+    path: p.Path,
+    description: p.Description ?? state["description"],
+    policyId: p.PolicyId,
+    attachmentCount: p.AttachmentCount ?? 0,
+    policy: keepText(state["policy"], decodeDocument(version.PolicyVersion?.Document)),
+    namePrefix: state["namePrefix"],
+    tags: Object.keys(tags).length > 0 ? tags : state["tags"],
+    tagsAll: tags,
+  });
+}
+
+const policy: ResourceHandler = {
+  token: "aws:iam/policy:Policy",
+  service: "iam",
+  properties: {
+    name: NAME,
+    namePrefix: NAME,
+    path: { replaces: true, default: "/" },
+    description: { replaces: true },
+    policy: { json: true },
+    tags: TAGS,
+  },
+  autoName: { property: "name", maxLength: 128 },
+  async create(ctx, inputs) {
+    const got = await ctx.clients.iam.send(
+      new CreatePolicyCommand({
+        PolicyName: str(inputs, "name"),
+        Path: str(inputs, "path"),
+        Description: str(inputs, "description"),
+        PolicyDocument: str(inputs, "policy"),
+        Tags: tagList(inputs["tags"]),
+      }),
+    );
+    const arn = got.Policy?.Arn as string;
+    return { id: arn, outs: (await readPolicy(ctx, arn, inputs)) ?? {} };
+  },
+  read: readPolicy,
+  async update(ctx, id, olds, news, changed) {
+    const iam = ctx.clients.iam;
+    if (changed.includes("policy")) {
+      // As the real provider: at most 5 versions, so the oldest non-default one goes first.
+      const versions = (await iam.send(new ListPolicyVersionsCommand({ PolicyArn: id }))).Versions ?? [];
+      if (versions.length >= 5) {
+        const oldest = versions
+          .filter((v) => !v.IsDefaultVersion)
+          .sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0))[0];
+        if (oldest) await iam.send(new DeletePolicyVersionCommand({ PolicyArn: id, VersionId: oldest.VersionId }));
+      }
+      await iam.send(
+        new CreatePolicyVersionCommand({ PolicyArn: id, PolicyDocument: str(news, "policy"), SetAsDefault: true }),
+      );
+    }
+    if (changed.includes("tags")) {
+      await retagging(
+        olds,
+        news,
+        (Tags) => iam.send(new TagPolicyCommand({ PolicyArn: id, Tags })),
+        (TagKeys) => iam.send(new UntagPolicyCommand({ PolicyArn: id, TagKeys })),
+      );
+    }
+    return (await readPolicy(ctx, id, news)) ?? {};
+  },
+  async delete(ctx, id) {
+    const iam = ctx.clients.iam;
+    const versions = await orNotFound(iam.send(new ListPolicyVersionsCommand({ PolicyArn: id })));
+    if (!versions) return;
+    for (const v of versions.Versions ?? []) {
+      if (!v.IsDefaultVersion)
+        await iam.send(new DeletePolicyVersionCommand({ PolicyArn: id, VersionId: v.VersionId }));
+    }
+    await orNotFound(iam.send(new DeletePolicyCommand({ PolicyArn: id })));
+  },
+};
+
+// ---------------------------------------------------------------- User
+
+async function readUser(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
+  const got = await orNotFound(ctx.clients.iam.send(new GetUserCommand({ UserName: id })));
+  const u = got?.User;
+  if (!u) return undefined;
+  const tags = tagMap(u.Tags);
+  return compact({
+    id: u.UserName,
+    name: u.UserName,
+    arn: u.Arn,
+    uniqueId: u.UserId,
+    path: u.Path,
+    permissionsBoundary: u.PermissionsBoundary?.PermissionsBoundaryArn,
+    forceDestroy: state["forceDestroy"] ?? false,
+    tags: Object.keys(tags).length > 0 ? tags : state["tags"],
+    tagsAll: tags,
+  });
+}
+
+const user: ResourceHandler = {
+  token: "aws:iam/user:User",
+  service: "iam",
+  // The real provider renames users in place (UpdateUser), unlike roles.
+  properties: {
+    name: {},
+    path: { default: "/" },
+    permissionsBoundary: {},
+    forceDestroy: { default: false },
+    tags: TAGS,
+  },
+  autoName: { property: "name", maxLength: 64 },
+  async create(ctx, inputs) {
+    const name = str(inputs, "name") as string;
+    await ctx.clients.iam.send(
+      new CreateUserCommand({
+        UserName: name,
+        Path: str(inputs, "path"),
+        PermissionsBoundary: str(inputs, "permissionsBoundary"),
+        Tags: tagList(inputs["tags"]),
+      }),
+    );
+    return { id: name, outs: (await readUser(ctx, name, inputs)) ?? {} };
+  },
+  read: readUser,
+  async update(ctx, id, olds, news, changed) {
+    const iam = ctx.clients.iam;
+    let name = id;
+    if (changed.includes("name") || changed.includes("path")) {
+      await iam.send(
+        new UpdateUserCommand({ UserName: id, NewUserName: str(news, "name"), NewPath: str(news, "path") }),
+      );
+      name = str(news, "name") ?? id;
+    }
+    if (changed.includes("tags")) {
+      await retagging(
+        olds,
+        news,
+        (Tags) => iam.send(new TagUserCommand({ UserName: name, Tags })),
+        (TagKeys) => iam.send(new UntagUserCommand({ UserName: name, TagKeys })),
+      );
+    }
+    return (await readUser(ctx, name, news)) ?? {};
+  },
+  async delete(ctx, id, state) {
+    const iam = ctx.clients.iam;
+    if (state["forceDestroy"] === true) {
+      const keys = await orNotFound(iam.send(new ListAccessKeysCommand({ UserName: id })));
+      for (const k of keys?.AccessKeyMetadata ?? []) {
+        await iam.send(new DeleteAccessKeyCommand({ UserName: id, AccessKeyId: k.AccessKeyId }));
+      }
+    }
+    await orNotFound(iam.send(new DeleteUserCommand({ UserName: id })));
+  },
+};
+
+// ---------------------------------------------------------------- AccessKey
+
+async function readAccessKey(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
+  const userName = str(state, "user");
+  if (!userName) {
+    throw new Error(
+      "aws:iam/accessKey:AccessKey cannot be imported (the real provider cannot either: the secret is only returned at creation).",
+    );
+  }
+  const keys = await orNotFound(ctx.clients.iam.send(new ListAccessKeysCommand({ UserName: userName })));
+  const k = keys?.AccessKeyMetadata?.find((m) => m.AccessKeyId === id);
+  if (!k) return undefined;
+  return compact({
+    ...state,
+    id,
+    user: userName,
+    status: k.Status,
+    createDate: k.CreateDate?.toISOString(),
+  });
+}
+
+const accessKey: ResourceHandler = {
+  token: "aws:iam/accessKey:AccessKey",
+  service: "iam",
+  properties: { user: NAME, status: { default: "Active" }, pgpKey: NAME },
+  validate(inputs) {
+    return inputs["pgpKey"] !== undefined
+      ? [
+          {
+            property: "pgpKey",
+            reason: "aws:iam/accessKey:AccessKey `pgpKey` is not supported by the keyless LocalStack aws provider.",
+          },
+        ]
+      : [];
+  },
+  async create(ctx, inputs) {
+    const UserName = str(inputs, "user");
+    const iam = ctx.clients.iam;
+    const got = await iam.send(new CreateAccessKeyCommand({ UserName }));
+    const k = got.AccessKey;
+    const id = k?.AccessKeyId as string;
+    if (str(inputs, "status") === "Inactive") {
+      await iam.send(new UpdateAccessKeyCommand({ UserName, AccessKeyId: id, Status: "Inactive" }));
+    }
+    return {
+      id,
+      outs: compact({
+        id,
+        user: UserName,
+        status: str(inputs, "status") ?? "Active",
+        secret: k?.SecretAccessKey,
+        createDate: k?.CreateDate?.toISOString(),
+      }),
+    };
+  },
+  read: readAccessKey,
+  async update(ctx, id, olds, news) {
+    await ctx.clients.iam.send(
+      new UpdateAccessKeyCommand({
+        UserName: str(news, "user"),
+        AccessKeyId: id,
+        Status: str(news, "status") as "Active" | "Inactive",
+      }),
+    );
+    return { ...olds, status: str(news, "status") };
+  },
+  async delete(ctx, id, state) {
+    await orNotFound(
+      ctx.clients.iam.send(new DeleteAccessKeyCommand({ UserName: str(state, "user"), AccessKeyId: id })),
+    );
+  },
+};
+
+export const iamHandlers: readonly ResourceHandler[] = [
+  role,
+  rolePolicy,
+  rolePolicyAttachment,
+  instanceProfile,
+  policy,
+  user,
+  accessKey,
+];
