@@ -141,10 +141,15 @@ async function waitFor(ctx: HandlerContext, id: string, wanted: string, timeoutM
   }
 }
 
-async function rootDeviceName(ctx: HandlerContext, ami: string | undefined): Promise<string> {
-  if (!ami) return "/dev/xvda";
-  const images = await orNotFound(ctx.clients.ec2.send(new DescribeImagesCommand({ ImageIds: [ami] })));
-  return images?.Images?.[0]?.RootDeviceName ?? "/dev/xvda";
+/** The AMI's root device name and size: AWS takes the size from the AMI's snapshot, moto needs it explicitly. */
+async function rootDevice(ctx: HandlerContext, ami: string | undefined): Promise<{ name: string; size: number }> {
+  const images = ami
+    ? await orNotFound(ctx.clients.ec2.send(new DescribeImagesCommand({ ImageIds: [ami] })))
+    : undefined;
+  const img = images?.Images?.[0];
+  const name = img?.RootDeviceName ?? "/dev/xvda";
+  const size = img?.BlockDeviceMappings?.find((b) => b.DeviceName === name)?.Ebs?.VolumeSize ?? 8;
+  return { name, size };
 }
 
 async function setInstanceProfile(ctx: HandlerContext, id: string, name: string | undefined): Promise<void> {
@@ -229,7 +234,7 @@ const instance: ResourceHandler = {
     const publicIp = bool(inputs, "associatePublicIpAddress");
     const subnetId = str(inputs, "subnetId");
     const groups = strings(inputs, "vpcSecurityGroupIds");
-    const deviceName = root ? await rootDeviceName(ctx, ami) : undefined;
+    const device = root ? await rootDevice(ctx, ami) : undefined;
     const run = await retryOn(PROFILE_NOT_YET_VISIBLE, () =>
       ec2.send(
         new RunInstancesCommand({
@@ -255,12 +260,12 @@ const instance: ResourceHandler = {
           BlockDeviceMappings: root
             ? [
                 {
-                  DeviceName: deviceName,
+                  DeviceName: device?.name,
                   Ebs: {
                     Encrypted: bool(root, "encrypted"),
                     KmsKeyId: str(root, "kmsKeyId"),
                     VolumeType: str(root, "volumeType") as never,
-                    VolumeSize: num(root, "volumeSize"),
+                    VolumeSize: num(root, "volumeSize") ?? device?.size,
                     Iops: num(root, "iops"),
                     Throughput: num(root, "throughput"),
                     DeleteOnTermination: bool(root, "deleteOnTermination") ?? true,
@@ -292,8 +297,10 @@ const instance: ResourceHandler = {
       if (changed.includes("userData") || changed.includes("userDataBase64")) {
         const text = str(news, "userData");
         const encoded = text !== undefined ? b64(text) : (str(news, "userDataBase64") ?? "");
+        // LocalStack's moto stores user data base64-encoded and decodes the SDK's blob encoding only once, so the
+        // blob carries the base64 text (on AWS it would carry the raw bytes).
         await ec2.send(
-          new ModifyInstanceAttributeCommand({ InstanceId: id, UserData: { Value: Buffer.from(encoded, "base64") } }),
+          new ModifyInstanceAttributeCommand({ InstanceId: id, UserData: { Value: Buffer.from(encoded, "utf8") } }),
         );
       }
       await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));

@@ -1,0 +1,179 @@
+import assert from "node:assert/strict";
+import { DescribeLaunchTemplateVersionsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { GetInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
+import { SecureInstance, SecureLaunchTemplate } from "@keyless/aws";
+import {
+  assertInstanceProfileAssociation,
+  assertMetadataOptions,
+  assertProfileHoldsRole,
+  localStackClientConfig,
+} from "@keyless/testing";
+import * as aws from "@pulumi/aws";
+import { opsOf, trust, withProviderStack } from "./support";
+
+const AMI = "ami-03cf127a";
+
+describe("provider: aws:ec2 against LocalStack", function () {
+  this.timeout(300_000);
+  const iam = new IAMClient(localStackClientConfig());
+  const ec2 = new EC2Client(localStackClientConfig());
+
+  it("SecureInstance: a role change creates a new profile, re-associates the instance in place, then deletes the old profile", async () => {
+    const stage = { roleName: "" };
+    await withProviderStack(
+      {
+        program: async () => {
+          const web = new SecureInstance("web", {
+            ami: AMI,
+            instanceType: "t3.micro",
+            permissions: { roleName: stage.roleName },
+          });
+          return { instanceId: web.instanceId, profile: web.instanceProfileName, role: web.role?.name };
+        },
+      },
+      async (t, seen) => {
+        stage.roleName = `keyless-web-a-${t.name}`;
+        // GIVEN a deployed SecureInstance
+        const up1 = await t.up();
+        const instanceId = up1.outputs["instanceId"] as string;
+        const oldProfile = up1.outputs["profile"] as string;
+        await assertInstanceProfileAssociation(instanceId, oldProfile);
+        await assertProfileHoldsRole(oldProfile, stage.roleName);
+        await assertMetadataOptions(instanceId, {
+          httpTokens: "required",
+          httpEndpoint: "enabled",
+          httpPutResponseHopLimit: 1,
+        });
+        seen(await t.resources());
+
+        // WHEN its role changes
+        stage.roleName = `keyless-web-b-${t.name}`;
+        const up2 = await t.up();
+        const newProfile = up2.outputs["profile"] as string;
+        seen(await t.resources());
+
+        // THEN the profile is replaced create-before-delete, the instance updated (not replaced)
+        assert.notEqual(newProfile, oldProfile);
+        assert.deepEqual(opsOf(up2.steps, "web-profile"), ["create-replacement", "replace", "delete-replaced"]);
+        assert.deepEqual(opsOf(up2.steps, "web-instance"), ["update"]);
+        const order = up2.steps.map((s) => `${s.op} ${s.urn.split("::").pop()}`);
+        const at = (x: string) => order.indexOf(x);
+        assert.ok(at("create-replacement web-profile") < at("update web-instance"), order.join("\n"));
+        assert.ok(at("update web-instance") < at("delete-replaced web-profile"), order.join("\n"));
+        // AND the instance is associated with the new profile; the old profile is gone
+        assert.equal(up2.outputs["instanceId"], instanceId);
+        await assertInstanceProfileAssociation(instanceId, newProfile);
+        await assertProfileHoldsRole(newProfile, stage.roleName);
+        await assert.rejects(
+          iam.send(new GetInstanceProfileCommand({ InstanceProfileName: oldProfile })),
+          /NoSuchEntity|cannot be found/,
+        );
+      },
+    );
+  });
+
+  it("Instance: metadataOptions and instanceType change in place; userData in place, or replaces with userDataReplaceOnChange", async () => {
+    const stage = { hop: 1, type: "t3.micro", userData: "#!/bin/sh\necho one\n", replaceOnChange: false };
+    await withProviderStack(
+      {
+        program: async () => {
+          const role = new aws.iam.Role("r", { assumeRolePolicy: trust("ec2.amazonaws.com") });
+          const profile = new aws.iam.InstanceProfile("p", { role: role.name });
+          const i = new aws.ec2.Instance("i", {
+            ami: AMI,
+            instanceType: stage.type,
+            iamInstanceProfile: profile.name,
+            metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: stage.hop },
+            userData: stage.userData,
+            userDataReplaceOnChange: stage.replaceOnChange,
+          });
+          return { id: i.id };
+        },
+      },
+      async (t, seen) => {
+        const id1 = (await t.up()).outputs["id"] as string;
+        seen(await t.resources());
+        Object.assign(stage, { hop: 2, type: "t3.small", userData: "#!/bin/sh\necho two\n" });
+        const up2 = await t.up();
+        assert.deepEqual(opsOf(up2.steps, "i"), ["update"]);
+        assert.equal(up2.outputs["id"], id1);
+        await assertMetadataOptions(id1, { httpTokens: "required", httpPutResponseHopLimit: 2 });
+        // WHEN userData changes with userDataReplaceOnChange THEN the instance is replaced
+        Object.assign(stage, { userData: "#!/bin/sh\necho three\n", replaceOnChange: true });
+        const up3 = await t.up();
+        assert.deepEqual(opsOf(up3.steps, "i"), ["create-replacement", "replace", "delete-replaced"]);
+        assert.notEqual(up3.outputs["id"], id1);
+        seen(await t.resources());
+        // AND refresh after all that finds no drift
+        const refreshed = await t.refresh();
+        assert.ok(
+          refreshed.steps.every((s) => s.op === "refresh" || s.op === "same"),
+          JSON.stringify(refreshed.steps),
+        );
+      },
+    );
+  });
+
+  it("SecureLaunchTemplate: base64 user data, IMDSv2; a hop-limit change makes a new default version in place", async () => {
+    const stage = { containerMetadataAccess: false };
+    await withProviderStack(
+      {
+        program: async () => {
+          const lt = new SecureLaunchTemplate("workers", {
+            imageId: AMI,
+            instanceType: "t3.micro",
+            userData: "#!/bin/sh\necho hi\n",
+            containerMetadataAccess: stage.containerMetadataAccess,
+          });
+          return { id: lt.launchTemplateId, version: lt.latestVersion };
+        },
+      },
+      async (t, seen) => {
+        const up1 = await t.up();
+        seen(await t.resources());
+        stage.containerMetadataAccess = true;
+        const up2 = await t.up();
+        assert.deepEqual(opsOf(up2.steps, "workers-template"), ["update"]);
+        assert.equal(up2.outputs["id"], up1.outputs["id"]);
+        assert.equal(up2.outputs["version"], (up1.outputs["version"] as number) + 1);
+        const v = await ec2.send(
+          new DescribeLaunchTemplateVersionsCommand({
+            LaunchTemplateId: up2.outputs["id"] as string,
+            Versions: ["$Default"],
+          }),
+        );
+        assert.equal(v.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.MetadataOptions?.HttpPutResponseHopLimit, 2);
+        assert.equal(v.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.MetadataOptions?.HttpTokens, "required");
+      },
+    );
+  });
+
+  it("invokes getCallerIdentity, getRegion, ec2.getAmi and iam.getPolicyDocument", async () => {
+    await withProviderStack(
+      {
+        program: async () => {
+          const me = await aws.getCallerIdentity();
+          const region = await aws.getRegion();
+          const ami = await aws.ec2.getAmi({
+            owners: ["amazon"],
+            mostRecent: true,
+            filters: [{ name: "image-id", values: [AMI] }],
+          });
+          const doc = await aws.iam.getPolicyDocument({
+            statements: [
+              { actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["ec2.amazonaws.com"] }] },
+            ],
+          });
+          return { account: me.accountId, region: region.region, ami: ami.id, doc: doc.json };
+        },
+      },
+      async (t) => {
+        const { outputs } = await t.up();
+        assert.equal(outputs["account"], "000000000000");
+        assert.equal(outputs["region"], "us-east-1");
+        assert.equal(outputs["ami"], AMI);
+        assert.deepEqual(JSON.parse(outputs["doc"] as string), JSON.parse(trust("ec2.amazonaws.com")));
+      },
+    );
+  });
+});
