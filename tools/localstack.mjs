@@ -17,6 +17,8 @@ export const LOCALSTACK_VERSION = "4.14.0";
 /** Dependencies as they were when that release was current: later cbor2 and pyOpenSSL break it. */
 const UPLOADED_PRIOR_TO = "2026-04-01T00:00:00Z";
 const PIP_VERSION = "26.3";
+/** localstack-core, and flask for moto's standalone server (moto-ext comes with localstack-core). */
+const REQUIREMENTS = [`localstack-core[runtime]==${LOCALSTACK_VERSION}`, "flask==3.1.3", "flask-cors==6.0.2"];
 // localstack-core uses Python 3.12 syntax (PEP 695) in modules it loads lazily.
 const MIN_PYTHON = [3, 12];
 
@@ -24,13 +26,12 @@ export const SERVICES = ["iam", "sts", "ec2", "lambda", "s3", "ssm", "route53", 
 export const HOST = "127.0.0.1";
 export const PORT = Number(process.env.KEYLESS_LOCALSTACK_PORT ?? 4566);
 export const ENDPOINT = `http://${HOST}:${PORT}`;
+export const MOTO_PORT = Number(process.env.KEYLESS_MOTO_PORT ?? 4567);
+export const MOTO_ENDPOINT = `http://${HOST}:${MOTO_PORT}`;
 
 const home = path.join(toolsDir, "localstack");
 const venv = path.join(home, `venv-${LOCALSTACK_VERSION}`);
 const python = path.join(venv, "bin", "python");
-const runDir = path.join(home, `run-${PORT}`);
-const pidFile = path.join(runDir, "localstack.pid");
-const logFile = path.join(runDir, "localstack.log");
 
 function pythonVersion(bin) {
   const out = capture(bin, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]);
@@ -65,7 +66,7 @@ function findPython() {
 /** Creates the venv once; a marker records what was installed so a second run does nothing. */
 export async function ensureLocalStackVenv() {
   const marker = path.join(venv, ".keyless-installed");
-  const spec = `localstack-core[runtime]==${LOCALSTACK_VERSION} uploaded-prior-to ${UPLOADED_PRIOR_TO}`;
+  const spec = `${REQUIREMENTS.join(" ")} uploaded-prior-to ${UPLOADED_PRIOR_TO}`;
   if (exists(marker) && readFileSync(marker, "utf8") === spec) {
     console.log(`[keyless] LocalStack ${LOCALSTACK_VERSION}: venv ready at ${path.relative(root, venv)}`);
     return;
@@ -83,7 +84,7 @@ export async function ensureLocalStackVenv() {
       "--disable-pip-version-check",
       "--uploaded-prior-to",
       UPLOADED_PRIOR_TO,
-      `localstack-core[runtime]==${LOCALSTACK_VERSION}`,
+      ...REQUIREMENTS,
     ]);
     writeFileSync(marker, spec);
   });
@@ -109,95 +110,146 @@ function alive(pid) {
   }
 }
 
-function ownPid() {
-  if (!exists(pidFile)) return undefined;
-  const pid = Number(readFileSync(pidFile, "utf8").trim());
-  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One emulator process on a loopback port: started detached in its own process group with a
+ * fresh run directory, remembered by a pid file, stopped by that pid only.
+ */
+class Emulator {
+  constructor({ title, port, portVariable, args, env = {}, ready }) {
+    Object.assign(this, { title, port, portVariable, args, env, ready });
+    this.runDir = path.join(home, `run-${title.toLowerCase()}-${port}`);
+    this.pidFile = path.join(this.runDir, "pid");
+    this.logFile = path.join(this.runDir, "log");
+  }
+
+  pid() {
+    if (!exists(this.pidFile)) return undefined;
+    const pid = Number(readFileSync(this.pidFile, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+  }
+
+  logTail(lines = 40) {
+    if (!exists(this.logFile)) return "(no log)";
+    return readFileSync(this.logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  }
+
+  async stop() {
+    const pid = this.pid();
+    if (pid) {
+      process.kill(-pid, "SIGTERM");
+      for (let i = 0; i < 40 && alive(pid); i++) await sleep(250);
+      if (alive(pid)) process.kill(-pid, "SIGKILL");
+      console.log(`[keyless] ${this.title} (pid ${pid}) stopped`);
+    }
+    rmSync(this.pidFile, { force: true });
+  }
+
+  async start(timeoutSeconds) {
+    await this.stop();
+    if (await portTaken(this.port)) {
+      throw new Error(
+        `${HOST}:${this.port} is already taken by a process keyless did not start. Stop it, or run ${this.title} on another port with ${this.portVariable}.`,
+      );
+    }
+    rmSync(this.runDir, { recursive: true, force: true });
+    mkdirSync(this.runDir, { recursive: true });
+    await step(`${this.title} start on http://${HOST}:${this.port}`, async () => {
+      const log = openSync(this.logFile, "a");
+      const child = spawn(python, this.args, {
+        cwd: this.runDir,
+        detached: true,
+        stdio: ["ignore", log, log],
+        env: { ...process.env, ...this.env },
+      });
+      closeSync(log);
+      child.unref();
+      writeFileSync(this.pidFile, String(child.pid));
+      const deadline = Date.now() + timeoutSeconds * 1000;
+      while (Date.now() < deadline) {
+        if (!alive(child.pid)) {
+          throw new Error(`${this.title} exited during start-up. Last lines of ${this.logFile}:\n${this.logTail()}`);
+        }
+        if (await this.ready()) return;
+        await sleep(250);
+      }
+      const tail = this.logTail();
+      await this.stop();
+      throw new Error(`${this.title} was not ready after ${timeoutSeconds} s. Last lines of ${this.logFile}:\n${tail}`);
+    });
+  }
 }
 
-function logTail(lines = 40) {
-  if (!exists(logFile)) return "(no log)";
-  return readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-}
-
-async function health() {
+async function getJson(url) {
   try {
-    const res = await fetch(`${ENDPOINT}/_localstack/health`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
     return res.ok ? await res.json() : undefined;
   } catch {
     return undefined;
   }
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const localstack = new Emulator({
+  title: "LocalStack",
+  port: PORT,
+  portVariable: "KEYLESS_LOCALSTACK_PORT",
+  args: ["-m", "localstack.runtime.main"],
+  env: {
+    GATEWAY_LISTEN: `${HOST}:${PORT}`,
+    SERVICES: SERVICES.join(","),
+    // The sandbox looks like a container to LocalStack; host mode keeps its files under FILESYSTEM_ROOT.
+    OVERRIDE_IN_DOCKER: "0",
+    FILESYSTEM_ROOT: path.join(home, `run-localstack-${PORT}`, "fs"),
+    DNS_ADDRESS: "0",
+    PERSISTENCE: "0",
+    SKIP_SSL_CERT_DOWNLOAD: "1",
+    DISABLE_EVENTS: "1",
+  },
+  ready: async () => {
+    const h = await getJson(`${ENDPOINT}/_localstack/health`);
+    return h && SERVICES.every((s) => ["available", "running"].includes(h.services?.[s]));
+  },
+});
 
-/** Stops the LocalStack this script started (its process group, found by pid file). Nothing broader. */
+// LocalStack's open edition has no ECS: moto's standalone server (moto-ext, already in the venv) serves it.
+const moto = new Emulator({
+  title: "moto",
+  port: MOTO_PORT,
+  portVariable: "KEYLESS_MOTO_PORT",
+  args: ["-m", "moto.server", "-H", HOST, "-p", String(MOTO_PORT)],
+  ready: async () => (await getJson(`${MOTO_ENDPOINT}/moto-api/data.json`)) !== undefined,
+});
+
+/** Stops the LocalStack and moto this script started (by their pid files). Nothing broader. */
 export async function stopLocalStack() {
-  const pid = ownPid();
-  if (pid) {
-    process.kill(-pid, "SIGTERM");
-    for (let i = 0; i < 40 && alive(pid); i++) await sleep(250);
-    if (alive(pid)) process.kill(-pid, "SIGKILL");
-    console.log(`[keyless] LocalStack (pid ${pid}) stopped`);
-  }
-  rmSync(pidFile, { force: true });
+  await moto.stop();
+  await localstack.stop();
 }
 
 /**
- * Starts a fresh LocalStack (no state from earlier runs) and waits until every service in
- * SERVICES reports available. Returns the environment that tests and the harness read.
+ * Starts a fresh LocalStack and moto (no state from earlier runs) and waits until every service
+ * in SERVICES reports available. Returns the environment that tests and the harness read.
  */
 export async function startLocalStack({ timeoutSeconds = 120 } = {}) {
   await ensureLocalStackVenv();
-  await stopLocalStack();
-  if (await portTaken(PORT)) {
-    throw new Error(
-      `${HOST}:${PORT} is already taken by a process keyless did not start. Stop it, or run on another port with KEYLESS_LOCALSTACK_PORT.`,
-    );
+  await localstack.start(timeoutSeconds);
+  try {
+    await moto.start(timeoutSeconds);
+  } catch (err) {
+    await localstack.stop();
+    throw err;
   }
-  rmSync(runDir, { recursive: true, force: true });
-  mkdirSync(runDir, { recursive: true });
-  await step(`LocalStack ${LOCALSTACK_VERSION} start on ${ENDPOINT}`, async () => {
-    const log = openSync(logFile, "a");
-    const child = spawn(python, ["-m", "localstack.runtime.main"], {
-      cwd: runDir,
-      detached: true,
-      stdio: ["ignore", log, log],
-      env: {
-        ...process.env,
-        GATEWAY_LISTEN: `${HOST}:${PORT}`,
-        SERVICES: SERVICES.join(","),
-        // The sandbox looks like a container to LocalStack; host mode keeps its files under FILESYSTEM_ROOT.
-        OVERRIDE_IN_DOCKER: "0",
-        FILESYSTEM_ROOT: path.join(runDir, "fs"),
-        DNS_ADDRESS: "0",
-        PERSISTENCE: "0",
-        SKIP_SSL_CERT_DOWNLOAD: "1",
-        DISABLE_EVENTS: "1",
-      },
-    });
-    closeSync(log);
-    child.unref();
-    writeFileSync(pidFile, String(child.pid));
-    const deadline = Date.now() + timeoutSeconds * 1000;
-    while (Date.now() < deadline) {
-      if (!alive(child.pid)) {
-        throw new Error(`LocalStack exited during start-up. Last lines of ${logFile}:\n${logTail()}`);
-      }
-      const h = await health();
-      const ready = h && SERVICES.every((s) => ["available", "running"].includes(h.services?.[s]));
-      if (ready) return;
-      await sleep(250);
-    }
-    await stopLocalStack();
-    throw new Error(`LocalStack was not healthy after ${timeoutSeconds} s. Last lines of ${logFile}:\n${logTail()}`);
-  });
   return { endpoint: ENDPOINT, env: localStackEnv(), stop: stopLocalStack };
 }
 
 /** What tests and the harness read to find LocalStack. */
 export function localStackEnv() {
-  return { KEYLESS_LOCALSTACK_ENDPOINT: ENDPOINT, AWS_REGION: process.env.AWS_REGION ?? "us-east-1" };
+  return {
+    KEYLESS_LOCALSTACK_ENDPOINT: ENDPOINT,
+    KEYLESS_MOTO_ENDPOINT: MOTO_ENDPOINT,
+    AWS_REGION: process.env.AWS_REGION ?? "us-east-1",
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -210,9 +262,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       await startLocalStack();
     },
     status: async () => {
-      const pid = ownPid();
-      const h = await health();
-      console.log(pid ? `LocalStack pid ${pid}` : "LocalStack not started by keyless");
+      for (const emulator of [localstack, moto]) {
+        const pid = emulator.pid();
+        console.log(`${emulator.title}: ${pid ? `pid ${pid}` : "not started by keyless"}, port ${emulator.port}`);
+      }
+      const h = await getJson(`${ENDPOINT}/_localstack/health`);
       console.log(h ? JSON.stringify(h.services) : `nothing answers on ${ENDPOINT}`);
     },
   };
