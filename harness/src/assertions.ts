@@ -4,6 +4,7 @@ import {
   DescribeInstancesCommand,
   EC2Client,
 } from "@aws-sdk/client-ec2";
+import { ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
 import {
   GetInstanceProfileCommand,
   GetRoleCommand,
@@ -118,7 +119,7 @@ export interface Leftover {
 /**
  * The resources of `snapshot` (taken with `TestStack.resources()` before destroy) that the emulators still hold:
  * each is read back through its type's handler, and IAM roles, instance profiles and EC2 instances are also found
- * by listing. Types in `except` are skipped (for example Lambda functions, which LocalStack cannot delete).
+ * by listing (ECS task definitions too: any ACTIVE revision of a family the stack held). Types in `except` are skipped (for example Lambda functions, which LocalStack cannot delete).
  */
 export async function findLeftovers(
   snapshot: readonly StateResource[],
@@ -150,6 +151,23 @@ export async function findLeftovers(
       .filter((x) => ids.has(x.InstanceId) && x.State?.Name !== "terminated")
       .map((x) => ({ type: "aws:ec2/instance:Instance", id: x.InstanceId as string })),
   ];
+  const families = [
+    ...new Set(
+      custom
+        .filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition")
+        .map((r) => (r.outputs?.["family"] as string | undefined) ?? (r.id as string)),
+    ),
+  ];
+  for (const familyPrefix of families) {
+    const listedArns = await clients.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix, status: "ACTIVE" }));
+    for (const arn of listedArns.taskDefinitionArns ?? []) {
+      // familyPrefix matches by prefix: keep only this exact family's revisions.
+      const ofFamily = arn.replace(/:\d+$/, "").endsWith(`/${familyPrefix}`);
+      if (ofFamily && !found.some((f) => f.id === familyPrefix)) {
+        listed.push({ type: "aws:ecs/taskDefinition:TaskDefinition", id: arn });
+      }
+    }
+  }
   for (const l of listed) {
     if (!found.some((f) => f.id === l.id)) found.push({ ...l, urn: custom.find((c) => c.id === l.id)?.urn ?? "" });
   }

@@ -1,4 +1,4 @@
-/** The invokes (data sources): getCallerIdentity, getRegion, ec2 getAmi, iam getPolicyDocument. */
+/** The invokes (data sources): getCallerIdentity, getRegion, getPartition, ec2 getAmi, iam getPolicyDocument. */
 import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { compact, str, strings } from "./properties";
@@ -22,6 +22,23 @@ const getRegion: InvokeHandler = {
       region,
       endpoint: `ec2.${region}.amazonaws.com`,
       description: region,
+    };
+  },
+};
+
+/** The partition of the configured region (the emulators only serve `aws` regions). */
+const getPartition: InvokeHandler = {
+  token: "aws:index/getPartition:getPartition",
+  async invoke(ctx) {
+    const china = ctx.region.startsWith("cn-");
+    const gov = ctx.region.startsWith("us-gov-");
+    const partition = china ? "aws-cn" : gov ? "aws-us-gov" : "aws";
+    const dnsSuffix = china ? "amazonaws.com.cn" : "amazonaws.com";
+    return {
+      id: partition,
+      partition,
+      dnsSuffix,
+      reverseDnsPrefix: china ? "cn.com.amazonaws" : "com.amazonaws",
     };
   },
 };
@@ -151,4 +168,10 @@ function hashCode(s: string): number {
   return h;
 }
 
-export const invokeHandlers: readonly InvokeHandler[] = [getCallerIdentity, getRegion, getAmi, getPolicyDocument];
+export const invokeHandlers: readonly InvokeHandler[] = [
+  getCallerIdentity,
+  getRegion,
+  getPartition,
+  getAmi,
+  getPolicyDocument,
+];
