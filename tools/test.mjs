@@ -1,6 +1,7 @@
 // `npm test`: everything a fresh clone needs, then the whole mocha suite.
 //   install -> build -> lint -> toolchain (Pulumi CLI, launchers, LocalStack) -> LocalStack up -> mocha -> LocalStack down
 // `--tier unit` stops after lint and runs only the tests that need no engine and no LocalStack.
+import { spawn } from "node:child_process";
 import path from "node:path";
 import { ensureNodeModules } from "./bootstrap.mjs";
 import { root, run, step, toolsEnv } from "./lib.mjs";
@@ -29,7 +30,7 @@ async function main() {
   }
   try {
     await step(`mocha (${tier})`, () =>
-      run(bin("c8"), [bin("mocha"), ...specs.flatMap((s) => ["--spec", s])], { cwd: root, env }),
+      mochaWithSummary([bin("c8"), bin("mocha"), ...specs.flatMap((s) => ["--spec", s])], env),
     );
   } finally {
     await localstack?.stop();
@@ -42,6 +43,31 @@ async function main() {
       { cwd: root },
     ),
   );
+}
+
+/**
+ * Runs mocha (under c8), echoing its output, and ends with one plain "N passed, N failed" line
+ * that CI reads. Resolves only when mocha exits 0.
+ */
+function mochaWithSummary([cmd, ...args], env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
+    let text = "";
+    child.stdout.on("data", (chunk) => {
+      process.stdout.write(chunk);
+      text += chunk.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const count = (word) => Number(text.match(new RegExp(`(\\d+) ${word}`))?.[1] ?? 0);
+      const pending = count("pending");
+      console.log(
+        `mocha: ${count("passing")} passed, ${count("failing")} failed${pending ? `, ${pending} skipped` : ""}`,
+      );
+      if (code === 0) resolve();
+      else reject(new Error(`mocha exited with ${code}`));
+    });
+  });
 }
 
 main().catch((err) => {
