@@ -10,6 +10,7 @@ export async function ensureToolchain() {
   await ensurePulumiCli();
   const { ensureLaunchers } = await import("./launchers.mjs");
   await ensureLaunchers();
+  await (await import("./yaml-host.mjs")).ensureYamlHost();
   await ensureLocalStackVenv();
 }
 

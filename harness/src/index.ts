@@ -9,4 +9,5 @@ export {
   RESOURCE_HANDLERS,
   UnsupportedResourceError,
 } from "./provider/provider";
+export { awsPackageSchema, awsPackageSchemaJson, COMPUTED as AWS_SCHEMA_COMPUTED } from "./provider/schema";
 export * from "./stack";

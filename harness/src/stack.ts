@@ -1,4 +1,5 @@
 /** Pulumi stacks for tests: a private file backend per stack, destroyed and removed whatever happens. */
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -58,6 +59,7 @@ export class TestStack {
     readonly stack: Stack,
     readonly name: string,
     private readonly dir: string,
+    private readonly env: Readonly<Record<string, string>>,
   ) {}
 
   /** Creates the stack; the engine must be on PATH at exactly the SDK's version. */
@@ -102,11 +104,33 @@ export class TestStack {
       for (const [key, value] of Object.entries({ ...providerConfig, ...args.config })) {
         await stack.setConfig(key, { value });
       }
-      return new TestStack(stack, name, dir);
+      return new TestStack(stack, name, dir, { ...options.envVars, PULUMI_HOME: pulumiHome });
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /**
+   * Runs the Pulumi CLI (the `pulumi` on PATH) in the stack's environment: its private PULUMI_HOME (where the `aws`
+   * plugin is installed), backend, passphrase and `env`. For commands the Automation API does not cover, such as
+   * `pulumi package add <path>` in a `workDir` project. Throws with the command's output when it exits non-zero.
+   *
+   * @param cwd where to run it. @default - The stack's project directory.
+   * @example
+   * await t.pulumi(["package", "add", "/path/to/components"]);
+   */
+  async pulumi(args: readonly string[], cwd: string = this.stack.workspace.workDir): Promise<CliResult> {
+    const env = { ...process.env, ...this.env, PULUMI_STACK: this.name };
+    return new Promise((resolve, reject) => {
+      execFile("pulumi", [...args], { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+        if (!err) return resolve({ stdout, stderr });
+        // The command's own output says what went wrong; execFile's error would only repeat it.
+        const code = (err as { code?: unknown }).code;
+        const output = `${stdout}\n${stderr}`.trim();
+        reject(new Error(`pulumi ${args.join(" ")} failed (exit ${String(code)}) in ${cwd}:\n${output}`));
+      });
+    });
   }
 
   /** The resources the stack's state holds now (the Stack resource included). */
@@ -166,6 +190,12 @@ export class TestStack {
       rmSync(this.dir, { recursive: true, force: true });
     }
   }
+}
+
+/** What a CLI command run by {@link TestStack.pulumi} printed. */
+export interface CliResult {
+  readonly stdout: string;
+  readonly stderr: string;
 }
 
 /** A resource as the stack's state stores it. */

@@ -9,6 +9,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import type { AwsProvider, ProviderLogger } from "./provider";
+import { awsPackageSchemaJson } from "./schema";
 
 // The generated stubs ship as CommonJS without usable typings for our purposes.
 // biome-ignore lint/suspicious/noExplicitAny: generated protobuf modules
@@ -82,11 +83,14 @@ function serviceFor(provider: AwsProvider, logger: EngineLogger): Record<string,
       info.setVersion(provider.version);
       cb(null, info);
     },
-    getSchema: (_call: Call, cb: Callback) => {
-      const resp = new provproto.GetSchemaResponse();
-      resp.setSchema("{}");
-      cb(null, resp);
-    },
+    getSchema: (_call: Call, cb: Callback) =>
+      handle(cb, async () => {
+        // The aws package schema for the types and functions this provider serves (schema.ts): what
+        // `pulumi package add` and Pulumi YAML bind component and program types against.
+        const resp = new provproto.GetSchemaResponse();
+        resp.setSchema(awsPackageSchemaJson());
+        return resp;
+      }),
     attach: (call: Call, cb: Callback) => {
       logger.attach(call.request.getAddress());
       cb(null, new emptyproto.Empty());
