@@ -36,8 +36,10 @@ export function externalReplaces(goMod) {
  * Builds `pkg` (a main package) into .tools/bin/`output`.
  * @param requires modules and versions the wrapper requires, the command's own module first
  * @param replaces go.mod texts whose external replaces the wrapper repeats
+ * @param mainSource a main.go for the wrapper module itself, built instead of `pkg` (which then only pins the
+ *   module graph): for commands that need a small change, such as a missing RPC method
  */
-export function buildGoCommand({ name, pkg, requires, replaces, ldflags = "-s -w", output }) {
+export function buildGoCommand({ name, pkg, requires, replaces, ldflags = "-s -w", output, mainSource }) {
   const work = path.join(toolsDir, "build", name);
   mkdirSync(work, { recursive: true });
   mkdirSync(binDir, { recursive: true });
@@ -56,8 +58,15 @@ export function buildGoCommand({ name, pkg, requires, replaces, ldflags = "-s -w
       "",
     ].join("\n"),
   );
-  writeFileSync(path.join(work, "tools.go"), `//go:build tools\n\npackage tools\n\nimport _ "${pkg}"\n`);
+  writeFileSync(
+    path.join(work, "tools.go"),
+    `//go:build tools\n\npackage ${mainSource ? "main" : "tools"}\n\nimport _ "${pkg}"\n`,
+  );
+  if (mainSource) writeFileSync(path.join(work, "main.go"), mainSource);
   const target = path.join(binDir, output);
-  run("go", ["build", "-trimpath", "-o", target, "-ldflags", ldflags, pkg], { cwd: work, env: goEnv });
+  run("go", ["build", "-trimpath", "-o", target, "-ldflags", ldflags, mainSource ? "." : pkg], {
+    cwd: work,
+    env: goEnv,
+  });
   return target;
 }

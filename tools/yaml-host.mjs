@@ -3,17 +3,45 @@
 // engine packages its own go.mod names: a language host talks to the engine over gRPC only.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { buildGoCommand, goModText } from "./go-build.mjs";
-import { binDir, exists, step } from "./lib.mjs";
+import { buildGoCommand, goEnv, goModText } from "./go-build.mjs";
+import { binDir, capture, exists, step, toolsDir } from "./lib.mjs";
 
 /** A pulumi-yaml the Go module proxy here serves (v1.20, v1.23, v1.24 and v1.26 answer 403). */
 export const PULUMI_YAML_VERSION = "1.25.0";
 const MODULE = "github.com/pulumi/pulumi-yaml";
+/** What the stamp records: the version plus the Link patch below, so that older builds are rebuilt. */
+const BUILD_ID = `${PULUMI_YAML_VERSION}+link`;
+
+/**
+ * The upstream main.go with the host wrapped in one that implements Link. pulumi-yaml 1.25.0 leaves Link
+ * unimplemented, and `pulumi package add` (CLI 3.248) calls it after generating the SDK, failing with
+ * "linking package: method Link not implemented". A YAML program needs nothing linked (the CLI writes the package
+ * into Pulumi.yaml itself), so the added Link does nothing.
+ */
+function linkingMain() {
+  const info = JSON.parse(
+    capture("go", ["mod", "download", "-json", `${MODULE}@v${PULUMI_YAML_VERSION}`], { env: goEnv, cwd: toolsDir }),
+  );
+  const upstream = readFileSync(path.join(info.Dir, "cmd", "pulumi-language-yaml", "main.go"), "utf8");
+  const anchor = "pulumirpc.RegisterLanguageRuntimeServer(srv, host)";
+  if (!upstream.includes(anchor))
+    throw new Error(`pulumi-yaml ${PULUMI_YAML_VERSION} main.go: \`${anchor}\` not found`);
+  return `${upstream.replace(anchor, "pulumirpc.RegisterLanguageRuntimeServer(srv, linkingHost{host})")}
+// linkingHost adds Link (keyless): a YAML program needs no SDK linked, so there is nothing to do.
+type linkingHost struct {
+\tpulumirpc.LanguageRuntimeServer
+}
+
+func (linkingHost) Link(context.Context, *pulumirpc.LinkRequest) (*pulumirpc.LinkResponse, error) {
+\treturn &pulumirpc.LinkResponse{}, nil
+}
+`;
+}
 
 export async function ensureYamlHost() {
   const target = path.join(binDir, "pulumi-language-yaml");
   const stamp = `${target}.version`;
-  if (exists(target) && exists(stamp) && readFileSync(stamp, "utf8") === PULUMI_YAML_VERSION) {
+  if (exists(target) && exists(stamp) && readFileSync(stamp, "utf8") === BUILD_ID) {
     console.log(`[keyless] pulumi-language-yaml ${PULUMI_YAML_VERSION}: already built`);
     return target;
   }
@@ -27,8 +55,9 @@ export async function ensureYamlHost() {
       requires: [[MODULE, PULUMI_YAML_VERSION]],
       replaces: [yamlMod, pkgMod],
       output: "pulumi-language-yaml",
+      mainSource: linkingMain(),
     });
-    writeFileSync(stamp, PULUMI_YAML_VERSION);
+    writeFileSync(stamp, BUILD_ID);
   });
   return target;
 }

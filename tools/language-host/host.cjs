@@ -185,6 +185,16 @@ function envArrayToObject(list) {
   return env;
 }
 
+/** Run and RunPlugin need the engine address, which only Handshake (or the command line) gives. */
+function requireHandshake(state) {
+  if (!state.engineAddress) {
+    throw grpcError(
+      grpc.status.FAILED_PRECONDITION,
+      "when debugging or running explicitly, must call Handshake before Run",
+    );
+  }
+}
+
 function grpcError(code, message) {
   const err = new Error(message);
   err.code = code;
@@ -504,12 +514,7 @@ function createHost(stubs, args) {
     };
     let child;
     try {
-      if (!state.engineAddress) {
-        throw grpcError(
-          grpc.status.FAILED_PRECONDITION,
-          "when debugging or running explicitly, must call Handshake before Run",
-        );
-      }
+      requireHandshake(state);
       const info = req.getInfo();
       const programDir = info.getProgramDirectory();
       let opts;
@@ -736,12 +741,7 @@ function createHost(stubs, args) {
       proxy?.close();
     });
     (async () => {
-      if (!state.engineAddress) {
-        throw grpcError(
-          grpc.status.FAILED_PRECONDITION,
-          "when debugging or running explicitly, must call Handshake before Run",
-        );
-      }
+      requireHandshake(state);
       const info = req.getInfo();
       const programDir = info.getProgramDirectory();
       const kind = req.getKind();
