@@ -30,11 +30,15 @@ async function main() {
     await testing.assertProfileHoldsRole(instanceProfile, roleName);
     await testing.assertRoleTrusts(roleName, "ec2.amazonaws.com");
     await testing.assertMetadataOptions(instanceId, { httpTokens: "required", httpPutResponseHopLimit: 1 });
+    const types = (await stack.resources()).map((r) => r.type);
+    if (types.some((t) => t.startsWith("aws:iam/accessKey:") || t.startsWith("aws:iam/user:"))) {
+      throw new Error(`the demo stack holds an IAM user or access key: ${types.join(", ")}`);
+    }
     console.log("\nChecked in LocalStack with the AWS SDK:");
     console.log(`  ${instanceId} is associated with instance profile ${instanceProfile}`);
     console.log(`  ${instanceProfile} holds role ${roleName}, trusted by ec2.amazonaws.com only`);
     console.log("  IMDSv2 required, hop limit 1: the SDK on the instance gets short-lived role credentials");
-    console.log("  no access key exists anywhere in this stack\n");
+    console.log(`  the stack's ${types.length} resources include no IAM user and no access key\n`);
   } finally {
     if (stack) await step("pulumi destroy", () => stack.dispose());
     await localstack.stop();
