@@ -1,57 +1,19 @@
-/** A minimal ZIP writer (stored entries) for Lambda code archives, and Pulumi asset/archive decoding. */
+/** Lambda code archives: Pulumi asset/archive values decoded and zipped. */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { crc32 } from "node:zlib";
+import { zipSync } from "fflate";
 
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
 const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
 
-/** Writes a ZIP of `files` (name → content), uncompressed. */
+/** A ZIP of `files` (name → content), with a fixed timestamp (the DOS epoch, plus a day for any time zone) so equal content gives equal bytes. */
 export function zip(files: ReadonlyMap<string, Buffer>): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
+  const entries: Record<string, [Uint8Array, { mtime: Date }]> = {};
   for (const [name, data] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
-    const nameBuf = Buffer.from(name, "utf8");
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0, 6);
-    local.writeUInt16LE(0, 8);
-    local.writeUInt32LE(0, 10);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBuf.length, 26);
-    local.writeUInt16LE(0, 28);
-    locals.push(local, nameBuf, data);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(0x0314, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt32LE(0, 8);
-    central.writeUInt32LE(0, 12);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(nameBuf.length, 28);
-    central.writeUInt32LE(0, 30);
-    central.writeUInt32LE(0, 34);
-    central.writeUInt32LE((0o100644 << 16) >>> 0, 38);
-    central.writeUInt32LE(offset, 42);
-    centrals.push(central, nameBuf);
-    offset += 30 + nameBuf.length + data.length;
+    entries[name] = [data, { mtime: new Date("1980-01-02T00:00:00Z") }];
   }
-  const centralSize = centrals.reduce((n, b) => n + b.length, 0);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(files.size, 8);
-  end.writeUInt16LE(files.size, 10);
-  end.writeUInt32LE(centralSize, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, ...centrals, end]);
+  return Buffer.from(zipSync(entries, { level: 6 }));
 }
 
 function assetBytes(asset: Record<string, unknown>): Buffer {
