@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
-import { buildProfile, validateInstanceProfileArgs } from "../iam/instance-profile";
+import { validateInstanceProfileArgs } from "../iam/instance-profile";
+import { computeProfile } from "../private/compute-profile";
 import { metadataOptions, type SecureComputeArgs, validateComputeArgs } from "./hardening";
 import { checkedBase64, checkedPlain } from "./user-data";
 
@@ -123,14 +124,8 @@ export class SecureInstance extends pulumi.ComponentResource {
   constructor(name: string, args: SecureInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
     const userData = validateInstanceArgs(args);
     super("keyless:aws:SecureInstance", name, {}, opts);
-    let profile: aws.iam.InstanceProfile;
-    if (args.instanceProfile !== undefined) {
-      profile = args.instanceProfile;
-    } else {
-      const built = buildProfile(this, name, args.permissions ?? {}, "permissions.");
-      profile = built.profile;
-      this.role = built.role;
-    }
+    const { profile, role } = computeProfile(this, name, args);
+    if (role !== undefined) this.role = role;
     this.instanceProfile = profile;
     this.instance = new aws.ec2.Instance(
       `${name}-instance`,

@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
-import { buildProfile, validateInstanceProfileArgs } from "../iam/instance-profile";
+import { validateInstanceProfileArgs } from "../iam/instance-profile";
+import { computeProfile } from "../private/compute-profile";
 import { metadataOptions, type SecureComputeArgs, validateComputeArgs } from "./hardening";
 import { checkedBase64, checkedPlain, toBase64 } from "./user-data";
 
@@ -104,14 +105,8 @@ export class SecureLaunchTemplate extends pulumi.ComponentResource {
     const a = args ?? {};
     const userData = validateLaunchTemplateArgs(a);
     super("keyless:aws:SecureLaunchTemplate", name, {}, opts);
-    let profile: aws.iam.InstanceProfile;
-    if (a.instanceProfile !== undefined) {
-      profile = a.instanceProfile;
-    } else {
-      const built = buildProfile(this, name, a.permissions ?? {}, "permissions.");
-      profile = built.profile;
-      this.role = built.role;
-    }
+    const { profile, role } = computeProfile(this, name, a);
+    if (role !== undefined) this.role = role;
     this.instanceProfile = profile;
     this.launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-template`,
