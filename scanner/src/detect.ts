@@ -224,33 +224,20 @@ function keyIds(
     if (k - j === 20) {
       const prefix = keyIdPrefixes[text.slice(j, j + 4)];
       if (prefix !== undefined && allUpperOrDigit(text, j + 4, k)) {
+        let message: string | undefined;
         if (options.allowExampleKeys && text.startsWith("EXAMPLE", k - 7)) {
           // AWS documentation example: allowlisted.
         } else if (prefix.credential) {
-          onFound();
-          pushFinding(
-            out,
-            "aws-access-key-id",
-            text,
-            j,
-            line,
-            layer,
-            `${accessKeyIdRule.description} (${prefix.meaning})`,
-          );
+          message = `${accessKeyIdRule.description} (${prefix.meaning})`;
         } else {
           const name = contextName(text, j, lineStart);
           if (name !== undefined && accessKeyIdRule.keywords.some((kw) => normalise(name).endsWith(kw))) {
-            onFound();
-            pushFinding(
-              out,
-              "aws-access-key-id",
-              text,
-              j,
-              line,
-              layer,
-              `${accessKeyIdRule.description} slot holding an IAM unique id (${prefix.meaning}), assigned to ${name}`,
-            );
+            message = `${accessKeyIdRule.description} slot holding an IAM unique id (${prefix.meaning}), assigned to ${name}`;
           }
+        }
+        if (message !== undefined) {
+          onFound();
+          pushFinding(out, "aws-access-key-id", text, j, line, layer, message);
         }
       }
     }
