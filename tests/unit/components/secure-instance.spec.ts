@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { InstanceProfile, KeylessErrorCode, SecureInstance } from "@keyless/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { IMDSV2_ONLY } from "../../support/compute";
 import {
   deployFailures,
   expectFailure,
@@ -40,12 +41,7 @@ describe("SecureInstance", () => {
       "keyless:aws:SecureInstance::web",
     ]);
     const i = mocks.one(INSTANCE).inputs;
-    assert.deepEqual(i.metadataOptions, {
-      httpTokens: "required",
-      httpEndpoint: "enabled",
-      httpPutResponseHopLimit: 1,
-      instanceMetadataTags: "disabled",
-    });
+    assert.deepEqual(i.metadataOptions, IMDSV2_ONLY);
     assert.deepEqual(i.rootBlockDevice, { encrypted: true, volumeType: "gp3", deleteOnTermination: true });
     assert.equal(i.associatePublicIpAddress, false);
     assert.equal(i.iamInstanceProfile, mocks.one(PROFILE).inputs.name);

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { KeylessErrorCode, SecureLaunchTemplate } from "@keyless/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { IMDSV2_ONLY } from "../../support/compute";
 import {
   deployFailures,
   expectFailure,
@@ -36,12 +37,7 @@ describe("SecureLaunchTemplate", () => {
     ]);
     const t = mocks.one(TEMPLATE).inputs;
     assert.equal(Buffer.from(t.userData, "base64").toString("utf8"), "#!/bin/bash\n/opt/worker/start ünïcode\n");
-    assert.deepEqual(t.metadataOptions, {
-      httpTokens: "required",
-      httpEndpoint: "enabled",
-      httpPutResponseHopLimit: 1,
-      instanceMetadataTags: "disabled",
-    });
+    assert.deepEqual(t.metadataOptions, IMDSV2_ONLY);
     assert.deepEqual(t.blockDeviceMappings, [
       { deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeType: "gp3", deleteOnTermination: "true" } },
     ]);
