@@ -4,21 +4,14 @@ import { randomBytes } from "node:crypto";
 import { policies } from "@keyless/policy-pack/policies";
 import {
   type PolicyResource,
-  type PolicyResourceOptions,
   type ResourceValidationArgs,
   type ResourceValidationPolicy,
   type StackValidationPolicy,
   UnknownValueError,
   unknownCheckingProxy,
 } from "@pulumi/policy";
+import { DEFAULT_OPTIONS as opts } from "../tests/support/policy";
 
-const opts: PolicyResourceOptions = {
-  protect: false,
-  ignoreChanges: [],
-  aliases: [],
-  customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-  additionalSecretOutputs: [],
-};
 const trust = (s: string) =>
   JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: s }, Action: "sts:AssumeRole" }] });
 const script = `#!/bin/bash\nyum install -y nginx\n${"echo configuring step; ".repeat(60)}\n`;

@@ -17,7 +17,8 @@ import { check, redact } from "./policy-credentials";
 /** The sentinel the engine sends for a string that is unknown during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-const opts: PolicyResourceOptions = {
+/** Resource options as the engine sends them for a resource that sets none. */
+export const DEFAULT_OPTIONS: PolicyResourceOptions = {
   protect: false,
   ignoreChanges: [],
   aliases: [],
@@ -64,7 +65,7 @@ export function createResourceValidationArgs(
     props: proxied,
     urn: urnOf(token, name),
     name,
-    opts,
+    opts: DEFAULT_OPTIONS,
     stackTags: new Map(),
     isType: (cls) => isTypeOf(token, cls),
     asType: ((cls: unknown) => (isTypeOf(token, cls) ? proxied : undefined)) as ResourceValidationArgs["asType"],
@@ -97,7 +98,7 @@ export function createStackValidationArgs(
       props: proxied,
       urn: urnOf(token, s.name),
       name: s.name,
-      opts,
+      opts: DEFAULT_OPTIONS,
       dependencies: [],
       propertyDependencies: {},
       isType: (cls) => isTypeOf(token, cls),
