@@ -12,14 +12,12 @@ import {
   AWS_PROVIDER_VERSION,
   assertInstanceProfileAssociation,
   assertMetadataOptions,
-  assertNoLeftovers,
   assertProfileHoldsRole,
   localStackClientConfig,
   RESOURCE_HANDLERS,
-  requireLocalStack,
-  type StateResource,
   TestStack,
 } from "@keyless/testing";
+import { withProviderStack } from "../provider/support";
 
 const COMPONENTS = path.resolve(__dirname, "..", "..", "..", "components");
 const AMI = "ami-03cf127a";
@@ -72,80 +70,70 @@ describe("components package from Pulumi YAML", function () {
   });
 
   it("deploys a keyless:index:SecureInstance added with `pulumi package add`, then destroys it", async () => {
-    await requireLocalStack(["iam", "sts", "ec2"]);
     const project = yamlProject(PROGRAM);
-    const t = await TestStack.create({ workDir: project.dir });
-    const seen: StateResource[] = [];
-    let failed = false;
     try {
-      // GIVEN the package added the way other teams add it
-      await t.pulumi(["package", "add", COMPONENTS]);
-      const projectFile = readFileSync(path.join(project.dir, "Pulumi.yaml"), "utf8");
-      assert.match(projectFile, new RegExp(`packages:\\s*\\n\\s+keyless: ${COMPONENTS.replaceAll("/", "\\/")}`));
+      await withProviderStack({ workDir: project.dir }, async (t, seen) => {
+        // GIVEN the package added the way other teams add it
+        await t.pulumi(["package", "add", COMPONENTS]);
+        const projectFile = readFileSync(path.join(project.dir, "Pulumi.yaml"), "utf8");
+        assert.match(projectFile, new RegExp(`packages:\\s*\\n\\s+keyless: ${COMPONENTS.replaceAll("/", "\\/")}`));
 
-      // WHEN the YAML program is deployed
-      const up = await t.up();
-      const resources = await t.resources();
-      seen.push(...resources);
+        // WHEN the YAML program is deployed
+        const up = await t.up();
+        const resources = await t.resources();
+        seen(resources);
 
-      // THEN the instance requires IMDSv2 tokens and has the component's profile, holding the named role
-      const roleName = `keyless-yaml-${t.name}`;
-      const instanceId = up.outputs["instanceId"] as string;
-      const profileName = up.outputs["profileName"] as string;
-      assert.match(instanceId, /^i-[0-9a-f]+$/);
-      await assertMetadataOptions(instanceId, {
-        httpTokens: "required",
-        httpEndpoint: "enabled",
-        httpPutResponseHopLimit: 1,
+        // THEN the instance requires IMDSv2 tokens and has the component's profile, holding the named role
+        const roleName = `keyless-yaml-${t.name}`;
+        const instanceId = up.outputs["instanceId"] as string;
+        const profileName = up.outputs["profileName"] as string;
+        assert.match(instanceId, /^i-[0-9a-f]+$/);
+        await assertMetadataOptions(instanceId, {
+          httpTokens: "required",
+          httpEndpoint: "enabled",
+          httpPutResponseHopLimit: 1,
+        });
+        await assertInstanceProfileAssociation(instanceId, profileName);
+        await assertProfileHoldsRole(profileName, roleName);
+        // Resource references cross the package boundary typed: the YAML program read role.arn and instance.metadataOptions.
+        assert.equal(up.outputs["roleArn"], `arn:aws:iam::000000000000:role/${roleName}`);
+        assert.equal(up.outputs["httpTokens"], "required");
+
+        // AND the permissions statement became the role's inline policy
+        const iam = new IAMClient(localStackClientConfig());
+        const names = (await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [];
+        assert.equal(names.length, 1);
+        const got = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: names[0] }));
+        const doc = JSON.parse(decodeURIComponent(got.PolicyDocument ?? "")) as {
+          Statement: Array<{ Effect: string; Action: unknown; Resource: unknown }>;
+        };
+        assert.deepEqual(
+          doc.Statement.map((s) => [s.Effect, [s.Action].flat(), [s.Resource].flat()]),
+          [["Allow", ["s3:GetObject"], [BUCKET_OBJECTS]]],
+        );
+
+        // AND the component keeps its own type token (keyless:aws:SecureInstance) with every child parented to it
+        const types = resources.map((r) => r.type);
+        assert.ok(types.includes("keyless:aws:SecureInstance"), types.join(", "));
+        assert.ok(!types.includes("keyless:index:SecureInstance"));
+        const children = resources.filter((r) => r.custom && r.type.startsWith("aws:"));
+        assert.deepEqual(children.map((r) => r.type).sort(), [
+          "aws:ec2/instance:Instance",
+          "aws:iam/instanceProfile:InstanceProfile",
+          "aws:iam/role:Role",
+          "aws:iam/rolePolicy:RolePolicy",
+        ]);
+        for (const c of children) assert.match(c.urn, /::keyless:aws:SecureInstance\$aws:/, c.urn);
+
+        // AND a second update changes nothing
+        const again = await t.up();
+        assert.deepEqual(
+          again.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn}`),
+          [],
+        );
       });
-      await assertInstanceProfileAssociation(instanceId, profileName);
-      await assertProfileHoldsRole(profileName, roleName);
-      // Resource references cross the package boundary typed: the YAML program read role.arn and instance.metadataOptions.
-      assert.equal(up.outputs["roleArn"], `arn:aws:iam::000000000000:role/${roleName}`);
-      assert.equal(up.outputs["httpTokens"], "required");
-
-      // AND the permissions statement became the role's inline policy
-      const iam = new IAMClient(localStackClientConfig());
-      const names = (await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [];
-      assert.equal(names.length, 1);
-      const got = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: names[0] }));
-      const doc = JSON.parse(decodeURIComponent(got.PolicyDocument ?? "")) as {
-        Statement: Array<{ Effect: string; Action: unknown; Resource: unknown }>;
-      };
-      assert.deepEqual(
-        doc.Statement.map((s) => [s.Effect, [s.Action].flat(), [s.Resource].flat()]),
-        [["Allow", ["s3:GetObject"], [BUCKET_OBJECTS]]],
-      );
-
-      // AND the component keeps its own type token (keyless:aws:SecureInstance) with every child parented to it
-      const types = resources.map((r) => r.type);
-      assert.ok(types.includes("keyless:aws:SecureInstance"), types.join(", "));
-      assert.ok(!types.includes("keyless:index:SecureInstance"));
-      const children = resources.filter((r) => r.custom && r.type.startsWith("aws:"));
-      assert.deepEqual(children.map((r) => r.type).sort(), [
-        "aws:ec2/instance:Instance",
-        "aws:iam/instanceProfile:InstanceProfile",
-        "aws:iam/role:Role",
-        "aws:iam/rolePolicy:RolePolicy",
-      ]);
-      for (const c of children) assert.match(c.urn, /::keyless:aws:SecureInstance\$aws:/, c.urn);
-
-      // AND a second update changes nothing
-      const again = await t.up();
-      assert.deepEqual(
-        again.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn}`),
-        [],
-      );
-    } catch (err) {
-      failed = true;
-      throw err;
     } finally {
-      try {
-        await t.dispose();
-      } finally {
-        project.remove();
-        if (!failed) await assertNoLeftovers(seen);
-      }
+      project.remove();
     }
   });
 });
