@@ -25,7 +25,7 @@ import {
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { bool, compact, num, obj, orNotFound, retryOn, str, strings, tagList, tagMap } from "./properties";
+import { bool, compact, num, obj, orNotFound, readTags, retryOn, str, strings, tagList, tagMap } from "./properties";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 const METADATA_FIELDS = [
@@ -83,7 +83,6 @@ async function readInstance(ctx: HandlerContext, id: string, state: Props): Prom
   const found = await describeInstance(ctx, id);
   if (!found) return undefined;
   const { i, owner } = found;
-  const tags = tagMap(i.Tags);
   const m = i.MetadataOptions;
   const rootName = i.RootDeviceName;
   const root = i.BlockDeviceMappings?.find((b) => b.DeviceName === rootName);
@@ -125,8 +124,7 @@ async function readInstance(ctx: HandlerContext, id: string, state: Props): Prom
     userData: state["userData"],
     userDataBase64: state["userDataBase64"],
     userDataReplaceOnChange: state["userDataReplaceOnChange"] ?? false,
-    tags: Object.keys(tags).length > 0 ? tags : state["tags"],
-    tagsAll: tags,
+    ...readTags(i.Tags, state),
   });
 }
 
@@ -446,7 +444,6 @@ async function readLaunchTemplate(ctx: HandlerContext, id: string, state: Props)
   const versions = await ec2.send(
     new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id, Versions: [String(lt.LatestVersionNumber)] }),
   );
-  const tags = tagMap(lt.Tags);
   const fromAws = fromTemplateData(versions.LaunchTemplateVersions?.[0]);
   const imported = Object.keys(state).length === 0;
   return compact({
@@ -457,8 +454,7 @@ async function readLaunchTemplate(ctx: HandlerContext, id: string, state: Props)
     name: lt.LaunchTemplateName,
     latestVersion: lt.LatestVersionNumber,
     defaultVersion: lt.DefaultVersionNumber,
-    tags: Object.keys(tags).length > 0 ? tags : state["tags"],
-    tagsAll: tags,
+    ...readTags(lt.Tags, state),
   });
 }
 

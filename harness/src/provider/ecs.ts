@@ -6,7 +6,7 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from "@aws-sdk/client-ecs";
-import { compact, orNotFound, str, strings, tagList, tagMap } from "./properties";
+import { compact, orNotFound, readTags, str, strings, tagList } from "./properties";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 const REPLACES = { replaces: true } as const;
@@ -18,7 +18,6 @@ async function readTaskDefinition(ctx: HandlerContext, id: string, state: Props)
   );
   const td = got?.taskDefinition;
   if (!td || td.status === "INACTIVE") return undefined;
-  const tags = tagMap(got?.tags?.map((t) => ({ Key: t.key, Value: t.value })));
   return compact({
     id: td.family,
     arn: td.taskDefinitionArn,
@@ -34,8 +33,10 @@ async function readTaskDefinition(ctx: HandlerContext, id: string, state: Props)
     memory: td.memory,
     skipDestroy: state["skipDestroy"] ?? false,
     trackLatest: state["trackLatest"] ?? false,
-    tags: Object.keys(tags).length > 0 ? tags : state["tags"],
-    tagsAll: tags,
+    ...readTags(
+      got?.tags?.map((t) => ({ Key: t.key, Value: t.value })),
+      state,
+    ),
   });
 }
 

@@ -44,7 +44,7 @@ import {
   UpdateRoleCommand,
   UpdateUserCommand,
 } from "@aws-sdk/client-iam";
-import { compact, num, orNotFound, parseJsonDocument, prefixedName, str, tagList, tagMap } from "./properties";
+import { compact, num, orNotFound, parseJsonDocument, prefixedName, readTags, str, tagList } from "./properties";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 const NAME = { replaces: true } as const;
@@ -96,7 +96,6 @@ async function readRole(ctx: HandlerContext, id: string, state: Props): Promise<
   const got = await orNotFound(ctx.clients.iam.send(new GetRoleCommand({ RoleName: id })));
   const r = got?.Role;
   if (!r) return undefined;
-  const tags = tagMap(r.Tags);
   return compact({
     id: r.RoleName,
     name: r.RoleName,
@@ -110,8 +109,7 @@ async function readRole(ctx: HandlerContext, id: string, state: Props): Promise<
     permissionsBoundary: r.PermissionsBoundary?.PermissionsBoundaryArn,
     forceDetachPolicies: state["forceDetachPolicies"] ?? false,
     namePrefix: state["namePrefix"],
-    tags: Object.keys(tags).length > 0 ? tags : state["tags"],
-    tagsAll: tags,
+    ...readTags(r.Tags, state),
   });
 }
 
@@ -300,7 +298,6 @@ async function readProfile(ctx: HandlerContext, id: string, state: Props): Promi
   const got = await orNotFound(ctx.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: id })));
   const p = got?.InstanceProfile;
   if (!p) return undefined;
-  const tags = tagMap(p.Tags);
   return compact({
     id: p.InstanceProfileName,
     name: p.InstanceProfileName,
@@ -310,8 +307,7 @@ async function readProfile(ctx: HandlerContext, id: string, state: Props): Promi
     path: p.Path,
     role: p.Roles?.[0]?.RoleName,
     namePrefix: state["namePrefix"],
-    tags: Object.keys(tags).length > 0 ? tags : state["tags"],
-    tagsAll: tags,
+    ...readTags(p.Tags, state),
   });
 }
 
@@ -378,7 +374,6 @@ async function readPolicy(ctx: HandlerContext, id: string, state: Props): Promis
   const p = got?.Policy;
   if (!p) return undefined;
   const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: id, VersionId: p.DefaultVersionId }));
-  const tags = tagMap(p.Tags);
   return compact({
     id: p.Arn,
     arn: p.Arn,
@@ -389,8 +384,7 @@ async function readPolicy(ctx: HandlerContext, id: string, state: Props): Promis
     attachmentCount: p.AttachmentCount ?? 0,
     policy: keepText(state["policy"], decodeDocument(version.PolicyVersion?.Document)),
     namePrefix: state["namePrefix"],
-    tags: Object.keys(tags).length > 0 ? tags : state["tags"],
-    tagsAll: tags,
+    ...readTags(p.Tags, state),
   });
 }
 
@@ -463,7 +457,6 @@ async function readUser(ctx: HandlerContext, id: string, state: Props): Promise<
   const got = await orNotFound(ctx.clients.iam.send(new GetUserCommand({ UserName: id })));
   const u = got?.User;
   if (!u) return undefined;
-  const tags = tagMap(u.Tags);
   return compact({
     id: u.UserName,
     name: u.UserName,
@@ -472,8 +465,7 @@ async function readUser(ctx: HandlerContext, id: string, state: Props): Promise<
     path: u.Path,
     permissionsBoundary: u.PermissionsBoundary?.PermissionsBoundaryArn,
     forceDestroy: state["forceDestroy"] ?? false,
-    tags: Object.keys(tags).length > 0 ? tags : state["tags"],
-    tagsAll: tags,
+    ...readTags(u.Tags, state),
   });
 }
 

@@ -96,6 +96,15 @@ export function tagMap(tags: ReadonlyArray<{ Key?: string; Value?: string }> | u
   return out;
 }
 
+/** `tags` and `tagsAll` of a read: AWS's tags, or the state's `tags` when AWS holds none. */
+export function readTags(
+  tags: ReadonlyArray<{ Key?: string; Value?: string }> | undefined,
+  state: Props,
+): { tags: unknown; tagsAll: Record<string, string> } {
+  const held = tagMap(tags);
+  return { tags: Object.keys(held).length > 0 ? held : state["tags"], tagsAll: held };
+}
+
 /** Tags as AWS's `[{Key, Value}]`, from a map. */
 export function tagList(tags: unknown): Array<{ Key: string; Value: string }> {
   return Object.entries((tags as Record<string, string> | undefined) ?? {}).map(([Key, Value]) => ({
