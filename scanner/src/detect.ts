@@ -49,6 +49,8 @@ export interface Blob {
 
 export interface DetectOptions {
   readonly allowExampleKeys: boolean;
+  /** Detection stops once `out` holds this many findings. */
+  readonly maxFindings: number;
 }
 
 interface Pending {
@@ -98,7 +100,7 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
   };
 
   let i = 0;
-  while (i < n) {
+  while (i < n && out.length < options.maxFindings) {
     const c = text.charCodeAt(i);
     const k0 = c < 128 ? (cls[c] as number) : 0;
     if ((k0 & B64) === 0) {

@@ -10,5 +10,5 @@ export {
   sessionTokenPrefixes,
   sessionTokenRule,
 } from "./rules";
-export { DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_DEPTH, scan } from "./scan";
+export { DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_FINDINGS, scan } from "./scan";
 export type { Finding, FindingKind, ScanOptions } from "./types";

@@ -9,6 +9,7 @@ import type { Finding, ScanOptions } from "./types";
 export const DEFAULT_MAX_DEPTH = 8;
 /** @see ScanOptions.maxDecodedBytes */
 export const DEFAULT_MAX_DECODED_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_FINDINGS = 1000;
 
 /** Cloud-init user data has a handful of parts; past this many, the rest is reported, not opened. */
 export const MAX_MIME_PARTS = 1000;
@@ -23,6 +24,9 @@ interface State {
   readonly allowExampleKeys: boolean;
   budget: number;
   budgetReported: boolean;
+  readonly maxFindings: number;
+  /** Set once the findings cap is reached: nothing more is scanned. */
+  stopped: boolean;
 }
 
 /**
@@ -40,6 +44,8 @@ export function scan(input: string | Uint8Array, options: ScanOptions = {}): rea
     allowExampleKeys: options.allowExampleKeys ?? true,
     budget: 0,
     budgetReported: false,
+    maxFindings: clampInt(options.maxFindings, DEFAULT_MAX_FINDINGS, 1, 1_000_000),
+    stopped: false,
   };
   state.budget = state.maxDecodedBytes;
   if (typeof input === "string") {
@@ -56,6 +62,7 @@ export function scan(input: string | Uint8Array, options: ScanOptions = {}): rea
 }
 
 function walkText(text: string, path: readonly string[], depth: number, state: State): void {
+  if (state.stopped) return;
   const layer = path.length === 0 ? "raw" : path.join(" > ");
   const multipart = parseMultipart(text, MAX_MIME_PARTS);
   if (multipart !== undefined) {
@@ -68,7 +75,17 @@ function walkText(text: string, path: readonly string[], depth: number, state: S
     }
     return;
   }
-  const blobs = detect(text, layer, { allowExampleKeys: state.allowExampleKeys }, state.findings);
+  const blobs = detect(
+    text,
+    layer,
+    { allowExampleKeys: state.allowExampleKeys, maxFindings: state.maxFindings },
+    state.findings,
+  );
+  if (state.findings.length >= state.maxFindings) {
+    state.stopped = true;
+    undecodable(path, `more than ${state.maxFindings} findings; the rest of the input was not scanned`, state);
+    return;
+  }
   const whole = trimmedBounds(text);
   for (const blob of blobs) {
     const raw = text.slice(blob.start, blob.end);

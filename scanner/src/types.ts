@@ -44,6 +44,13 @@ export interface ScanOptions {
    */
   readonly maxDecodedBytes?: number;
   /**
+   * How many findings one scan reports before it stops. One finding already blocks; past this many
+   * the rest of the input is not scanned and a last `undecodable-layer` finding says so, which keeps
+   * time and output bounded on inputs made of nothing but secrets.
+   * @default 1000
+   */
+  readonly maxFindings?: number;
+  /**
    * Whether AWS's documentation example credentials (key ids ending in `EXAMPLE`, secrets ending in
    * `EXAMPLEKEY`) are ignored. They do not work against AWS and fill tutorials.
    * @default true

@@ -1,5 +1,5 @@
 import { gzipSync } from "node:zlib";
-import { DEFAULT_MAX_DECODED_BYTES, type Finding, formatFinding, scan } from "@keyless/scanner";
+import { DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_FINDINGS, type Finding, formatFinding, scan } from "@keyless/scanner";
 import {
   accessKeyId,
   assertNoSecrets,
@@ -127,6 +127,27 @@ describe("scan", () => {
       const blobs = Array.from({ length: 20 }, () => Buffer.from(`line ${upper(30)}`).toString("base64"));
       const fs = scan(blobs.join("\n"), { maxDecodedBytes: 100 });
       check(kinds(fs) === "undecodable-layer" && /budget/.test(fs[0]?.description ?? ""), kinds(fs));
+    });
+
+    it("stops after maxFindings and says the rest was not scanned", () => {
+      // GIVEN more key ids than the default cap, then one more in a base64 layer after them
+      const lines = Array.from(
+        { length: DEFAULT_MAX_FINDINGS + 500 },
+        () => `export AWS_ACCESS_KEY_ID=${accessKeyId()}`,
+      );
+      const tail = Buffer.from(`export AWS_ACCESS_KEY_ID=${accessKeyId()}`).toString("base64");
+      // WHEN
+      const fs = scan(`${lines.join("\n")}\n${tail}\n`);
+      // THEN the cap's worth of keys, then one finding that fails closed, and nothing after it
+      check(fs.length === DEFAULT_MAX_FINDINGS + 1, `${fs.length} findings`);
+      check(
+        fs.slice(0, -1).every((f) => f.kind === "aws-access-key-id"),
+        "keys first",
+      );
+      const last = fs[fs.length - 1];
+      check(last?.kind === "undecodable-layer" && /more than 1000 findings/.test(last.description), "truncation");
+      const few = scan(lines.join("\n"), { maxFindings: 3 });
+      check(kinds(few) === "aws-access-key-id,aws-access-key-id,aws-access-key-id,undecodable-layer", kinds(few));
     });
 
     it("ignores nonsense limits rather than throwing", () => {
