@@ -220,7 +220,7 @@ export class AwsProvider {
       const nv = news[key];
       const before = oldInputs?.[key] ?? olds[key];
       if (nv === undefined) {
-        if (oldInputs?.[key] !== undefined) {
+        if (oldInputs?.[key] !== undefined && !spec.computed) {
           changes.push(key);
           if (spec.replaces) replaces.push(key);
         }
@@ -229,7 +229,7 @@ export class AwsProvider {
       const unknown = containsUnknown(nv);
       if (
         !unknown &&
-        sameValue(spec, nv, before) &&
+        sameValue(spec, nv, before, spec.computed) &&
         (olds[key] === undefined || sameValue(spec, nv, olds[key], true))
       ) {
         continue;
@@ -282,7 +282,8 @@ export class AwsProvider {
       inputs = {};
       for (const [key, spec] of Object.entries(h.properties)) {
         const v = outs[key];
-        if (v !== undefined && v !== null && !(key === "namePrefix")) inputs[key] = v;
+        // An empty string is unset (Terraform's zero value), as the real provider's import leaves it out.
+        if (v !== undefined && v !== null && v !== "" && !(key === "namePrefix")) inputs[key] = v;
         else if (spec.default !== undefined) inputs[key] = spec.default;
       }
       inputs[DEFAULTS_KEY] = [];

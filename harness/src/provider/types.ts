@@ -8,6 +8,11 @@ export type Props = Record<string, unknown>;
 export interface PropertySpec {
   /** A change replaces the resource (Terraform `ForceNew`). @default false */
   readonly replaces?: boolean;
+  /**
+   * Terraform `Optional` + `Computed`: when the program leaves it out, the value AWS chose stays (no diff), also right
+   * after an import, whose inputs hold every value read back. @default false
+   */
+  readonly computed?: boolean;
   /** The default Check fills in, as the real provider reports it. @default - No default. */
   readonly default?: unknown;
   /** A JSON document compared by meaning (policy documents), not by text. @default false */
