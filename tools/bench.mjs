@@ -2,21 +2,19 @@
 // one after the other. Benchmarks print their own figures; none of them is a test.
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { ensureNodeModules } from "./bootstrap.mjs";
-import { root, run, step, toolsEnv } from "./lib.mjs";
-
-const bin = (name) => path.join(root, "node_modules", ".bin", name);
+import { buildPackages, ensureNodeModules } from "./bootstrap.mjs";
+import { npmBin, root, run, step, toolsEnv } from "./lib.mjs";
 
 async function main() {
   await ensureNodeModules();
-  await step("build (tsc -b)", () => run(bin("tsc"), ["-b"], { cwd: root }));
+  await buildPackages();
   const wanted = process.argv.slice(2);
   const files = readdirSync(path.join(root, "bench"))
     .filter((f) => f.endsWith(".ts"))
     .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
     .sort();
   for (const file of files) {
-    await step(`bench ${file}`, () => run(bin("tsx"), [path.join("bench", file)], { cwd: root, env: toolsEnv() }));
+    await step(`bench ${file}`, () => run(npmBin("tsx"), [path.join("bench", file)], { cwd: root, env: toolsEnv() }));
   }
 }
 

@@ -2,14 +2,12 @@
 // the real engine → what AWS now says about it → destroy → LocalStack stopped.
 import { createRequire } from "node:module";
 import path from "node:path";
-import { ensureNodeModules } from "./bootstrap.mjs";
-import { root, run, step, toolsEnv } from "./lib.mjs";
-
-const bin = (name) => path.join(root, "node_modules", ".bin", name);
+import { buildPackages, ensureNodeModules } from "./bootstrap.mjs";
+import { root, step, toolsEnv } from "./lib.mjs";
 
 async function main() {
   await ensureNodeModules();
-  await step("build (tsc -b)", () => run(bin("tsc"), ["-b"], { cwd: root }));
+  await buildPackages();
   const { ensureToolchain } = await import("./toolchain.mjs");
   const { startLocalStack } = await import("./localstack.mjs");
   await ensureToolchain();

@@ -8,8 +8,11 @@ import { binDir, capture, run, toolsDir } from "./lib.mjs";
 // zip hashes still land in the wrapper's go.sum.
 export const goEnv = { ...process.env, GOFLAGS: "-mod=mod", CGO_ENABLED: "0", GONOSUMDB: "github.com/pulumi" };
 
-/** The go.mod text of module@version, from the proxy; throws with the proxy's answer when refused. */
-export function goModText(module, version) {
+/**
+ * `go mod download -json` of module@version: where its go.mod (`GoMod`) and source (`Dir`) landed.
+ * Throws with the proxy's answer when the proxy refuses the version.
+ */
+export function downloadModule(module, version) {
   mkdirSync(toolsDir, { recursive: true });
   const out = capture("go", ["mod", "download", "-json", `${module}@v${version}`], { env: goEnv, cwd: toolsDir });
   const info = out ? JSON.parse(out) : undefined;
@@ -20,7 +23,12 @@ export function goModText(module, version) {
     });
     throw new Error(`cannot download ${module}@v${version} from the Go module proxy: ${err ?? "no output"}`);
   }
-  return readFileSync(info.GoMod, "utf8");
+  return info;
+}
+
+/** The go.mod text of module@version, from the proxy. */
+export function goModText(module, version) {
+  return readFileSync(downloadModule(module, version).GoMod, "utf8");
 }
 
 /** `replace` lines of a go.mod that point at other modules (a local `../sdk` cannot be repeated). */

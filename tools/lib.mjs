@@ -46,6 +46,11 @@ export function lockedPulumiVersion() {
   return entry.version;
 }
 
+/** An executable that npm installed into the workspace's node_modules/.bin. */
+export function npmBin(name) {
+  return path.join(root, "node_modules", ".bin", name);
+}
+
 /** PATH with .tools/bin first, so the engine finds the CLI's plugins and launchers. */
 export function toolsEnv(extra = {}) {
   return { ...process.env, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`, ...extra };

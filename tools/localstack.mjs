@@ -63,8 +63,15 @@ function findPython() {
   );
 }
 
+let venvReady;
+
 /** Creates the venv once; a marker records what was installed so a second run does nothing. */
-export async function ensureLocalStackVenv() {
+export function ensureLocalStackVenv() {
+  venvReady ??= installVenv();
+  return venvReady;
+}
+
+async function installVenv() {
   const marker = path.join(venv, ".keyless-installed");
   const spec = `${REQUIREMENTS.join(" ")} uploaded-prior-to ${UPLOADED_PRIOR_TO}`;
   if (exists(marker) && readFileSync(marker, "utf8") === spec) {
@@ -117,8 +124,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * fresh run directory, remembered by a pid file, stopped by that pid only.
  */
 class Emulator {
-  constructor({ title, port, portVariable, args, env = {}, ready }) {
+  /**
+   * @param env extra environment, from the run directory
+   * @param ready whether the process answers, from its endpoint
+   */
+  constructor({ title, port, portVariable, args, env = () => ({}), ready }) {
     Object.assign(this, { title, port, portVariable, args, env, ready });
+    this.endpoint = `http://${HOST}:${port}`;
     this.runDir = path.join(home, `run-${title.toLowerCase()}-${port}`);
     this.pidFile = path.join(this.runDir, "pid");
     this.logFile = path.join(this.runDir, "log");
@@ -155,13 +167,13 @@ class Emulator {
     }
     rmSync(this.runDir, { recursive: true, force: true });
     mkdirSync(this.runDir, { recursive: true });
-    await step(`${this.title} start on http://${HOST}:${this.port}`, async () => {
+    await step(`${this.title} start on ${this.endpoint}`, async () => {
       const log = openSync(this.logFile, "a");
       const child = spawn(python, this.args, {
         cwd: this.runDir,
         detached: true,
         stdio: ["ignore", log, log],
-        env: { ...process.env, ...this.env },
+        env: { ...process.env, ...this.env(this.runDir) },
       });
       closeSync(log);
       child.unref();
@@ -171,7 +183,7 @@ class Emulator {
         if (!alive(child.pid)) {
           throw new Error(`${this.title} exited during start-up. Last lines of ${this.logFile}:\n${this.logTail()}`);
         }
-        if (await this.ready()) return;
+        if (await this.ready(this.endpoint)) return;
         await sleep(250);
       }
       const tail = this.logTail();
@@ -195,19 +207,19 @@ const localstack = new Emulator({
   port: PORT,
   portVariable: "KEYLESS_LOCALSTACK_PORT",
   args: ["-m", "localstack.runtime.main"],
-  env: {
+  env: (runDir) => ({
     GATEWAY_LISTEN: `${HOST}:${PORT}`,
     SERVICES: SERVICES.join(","),
     // The sandbox looks like a container to LocalStack; host mode keeps its files under FILESYSTEM_ROOT.
     OVERRIDE_IN_DOCKER: "0",
-    FILESYSTEM_ROOT: path.join(home, `run-localstack-${PORT}`, "fs"),
+    FILESYSTEM_ROOT: path.join(runDir, "fs"),
     DNS_ADDRESS: "0",
     PERSISTENCE: "0",
     SKIP_SSL_CERT_DOWNLOAD: "1",
     DISABLE_EVENTS: "1",
-  },
-  ready: async () => {
-    const h = await getJson(`${ENDPOINT}/_localstack/health`);
+  }),
+  ready: async (endpoint) => {
+    const h = await getJson(`${endpoint}/_localstack/health`);
     return h && SERVICES.every((s) => ["available", "running"].includes(h.services?.[s]));
   },
 });
@@ -218,7 +230,7 @@ const moto = new Emulator({
   port: MOTO_PORT,
   portVariable: "KEYLESS_MOTO_PORT",
   args: ["-m", "moto.server", "-H", HOST, "-p", String(MOTO_PORT)],
-  ready: async () => (await getJson(`${MOTO_ENDPOINT}/moto-api/data.json`)) !== undefined,
+  ready: async (endpoint) => (await getJson(`${endpoint}/moto-api/data.json`)) !== undefined,
 });
 
 /** Stops the LocalStack and moto this script started (by their pid files). Nothing broader. */

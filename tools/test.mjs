@@ -2,19 +2,15 @@
 //   install -> build -> lint -> toolchain (Pulumi CLI, launchers, LocalStack) -> LocalStack up -> mocha -> LocalStack down
 // `--tier unit` stops after lint and runs only the tests that need no engine and no LocalStack.
 import { spawn } from "node:child_process";
-import path from "node:path";
-import { ensureNodeModules } from "./bootstrap.mjs";
-import { root, run, step, toolsEnv } from "./lib.mjs";
+import { buildPackages, ensureNodeModules } from "./bootstrap.mjs";
+import { npmBin as bin, root, run, step, toolsEnv } from "./lib.mjs";
 
 const tier = process.argv.includes("--tier") ? process.argv[process.argv.indexOf("--tier") + 1] : "all";
-const bin = (name) => path.join(root, "node_modules", ".bin", name);
 
 async function main() {
   await ensureNodeModules();
-  await step("build (tsc -b)", () => {
-    run(bin("tsc"), ["-b"], { cwd: root });
-    run(bin("tsc"), ["-p", "tests"], { cwd: root });
-  });
+  await buildPackages();
+  await step("type-check tests (tsc -p tests)", () => run(bin("tsc"), ["-p", "tests"], { cwd: root }));
   await step("lint (biome)", () => run(bin("biome"), ["ci", "."], { cwd: root }));
 
   const specs = ["tests/unit/**/*.spec.ts", "tests/policy/**/*.spec.ts"];

@@ -3,8 +3,8 @@
 // engine packages its own go.mod names: a language host talks to the engine over gRPC only.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { buildGoCommand, goEnv, goModText } from "./go-build.mjs";
-import { binDir, capture, exists, step, toolsDir } from "./lib.mjs";
+import { buildGoCommand, downloadModule, goModText } from "./go-build.mjs";
+import { binDir, exists, step } from "./lib.mjs";
 
 /** A pulumi-yaml the Go module proxy here serves (v1.20, v1.23, v1.24 and v1.26 answer 403). */
 export const PULUMI_YAML_VERSION = "1.25.0";
@@ -19,10 +19,8 @@ const BUILD_ID = `${PULUMI_YAML_VERSION}+link`;
  * into Pulumi.yaml itself), so the added Link does nothing.
  */
 function linkingMain() {
-  const info = JSON.parse(
-    capture("go", ["mod", "download", "-json", `${MODULE}@v${PULUMI_YAML_VERSION}`], { env: goEnv, cwd: toolsDir }),
-  );
-  const upstream = readFileSync(path.join(info.Dir, "cmd", "pulumi-language-yaml", "main.go"), "utf8");
+  const { Dir } = downloadModule(MODULE, PULUMI_YAML_VERSION);
+  const upstream = readFileSync(path.join(Dir, "cmd", "pulumi-language-yaml", "main.go"), "utf8");
   const anchor = "pulumirpc.RegisterLanguageRuntimeServer(srv, host)";
   if (!upstream.includes(anchor))
     throw new Error(`pulumi-yaml ${PULUMI_YAML_VERSION} main.go: \`${anchor}\` not found`);
