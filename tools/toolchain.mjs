@@ -11,6 +11,7 @@ export async function ensureToolchain() {
   const { ensureLaunchers } = await import("./launchers.mjs");
   await ensureLaunchers();
   await (await import("./yaml-host.mjs")).ensureYamlHost();
+  await (await import("./ec2-metadata-mock.mjs")).ensureEc2MetadataMock();
   await ensureLocalStackVenv();
 }
 
