@@ -47,6 +47,12 @@ export interface TestStackArgs {
    */
   readonly config?: Readonly<Record<string, string>>;
   /**
+   * Secret stack configuration, as `pulumi config set --secret` would store it: encrypted in the stack's settings
+   * file, and marked secret in the program (`config.requireSecret`).
+   * @default - No secret configuration.
+   */
+  readonly secretConfig?: Readonly<Record<string, string>>;
+  /**
    * Extra environment for the engine and its plugins.
    * @default - None.
    */
@@ -103,6 +109,9 @@ export class TestStack {
             );
       for (const [key, value] of Object.entries({ ...providerConfig, ...args.config })) {
         await stack.setConfig(key, { value });
+      }
+      for (const [key, value] of Object.entries(args.secretConfig ?? {})) {
+        await stack.setConfig(key, { value, secret: true });
       }
       return new TestStack(stack, name, dir, { ...options.envVars, PULUMI_HOME: pulumiHome });
     } catch (err) {
