@@ -53,6 +53,12 @@ export interface TestStackArgs {
    */
   readonly secretConfig?: Readonly<Record<string, string>>;
   /**
+   * Where the stack's state lives, as `pulumi login` takes it: for example a self-managed S3 backend
+   * (`s3://<bucket>?endpoint=...`), with its credentials in `env`.
+   * @default - A file backend in a temp directory, deleted by {@link TestStack.dispose}.
+   */
+  readonly backendUrl?: string;
+  /**
    * Extra environment for the engine and its plugins.
    * @default - None.
    */
@@ -65,7 +71,8 @@ export class TestStack {
     readonly stack: Stack,
     readonly name: string,
     private readonly dir: string,
-    private readonly env: Readonly<Record<string, string>>,
+    /** The environment the engine runs in (backend, passphrase, private PULUMI_HOME): for the CLI by hand. */
+    readonly env: Readonly<Record<string, string>>,
   ) {}
 
   /** Creates the stack; the engine must be on PATH at exactly the SDK's version. */
@@ -82,6 +89,7 @@ export class TestStack {
     try {
       const projectName = args.projectName ?? "keyless-test";
       const pulumiHome = path.join(dir, "home");
+      const backendUrl = args.backendUrl ?? `file://${dir}`;
       const mode = args.awsProvider;
       const providerConfig = mode === "none" ? {} : installAwsProvider(pulumiHome, mode);
       const options = {
@@ -91,7 +99,7 @@ export class TestStack {
           // A throwaway passphrase for a throwaway backend: it protects nothing outside this temp dir.
           PULUMI_CONFIG_PASSPHRASE: "keyless-test-stack",
           PULUMI_SKIP_UPDATE_CHECK: "true",
-          PULUMI_BACKEND_URL: `file://${dir}`,
+          PULUMI_BACKEND_URL: backendUrl,
           KEYLESS_LOCALSTACK_ENDPOINT: localStackEndpoint(),
           KEYLESS_MOTO_ENDPOINT: motoEndpoint(),
           ...args.env,
@@ -104,7 +112,7 @@ export class TestStack {
               { projectName, stackName: name, program: args.program as PulumiFn },
               {
                 ...options,
-                projectSettings: { name: projectName, runtime: "nodejs", backend: { url: `file://${dir}` } },
+                projectSettings: { name: projectName, runtime: "nodejs", backend: { url: backendUrl } },
               },
             );
       for (const [key, value] of Object.entries({ ...providerConfig, ...args.config })) {
