@@ -1,0 +1,35 @@
+// What `npm run demo` and `npm run example` share: the workspace built, the toolchain a program needs (no YAML host),
+// LocalStack and moto started, and @keyless/testing loaded with their endpoints in the environment.
+import { createRequire } from "node:module";
+import path from "node:path";
+import { buildPackages, ensureNodeModules } from "./bootstrap.mjs";
+import { binDir, root, toolsEnv } from "./lib.mjs";
+
+/** The keyless-aws policy pack, as `pulumi preview --policy-pack` takes it. */
+export const POLICY_PACK = path.join(root, "policy-pack");
+
+/** Builds what is missing and starts the emulators; returns the harness and a `stop` for the emulators. */
+export async function startLocalRun() {
+  await ensureNodeModules();
+  await buildPackages();
+  const { ensureToolchain } = await import("./toolchain.mjs");
+  await ensureToolchain({ yamlHost: false });
+  const { startLocalStack } = await import("./localstack.mjs");
+  const localstack = await startLocalStack();
+  Object.assign(process.env, toolsEnv(localstack.env));
+  const testing = createRequire(import.meta.url)(path.join(root, "harness"));
+  return { testing, stop: () => localstack.stop() };
+}
+
+/** Prints how to reach a stack left up with `--keep`: the CLI in the stack's environment, then destroy. */
+export function printKeepInstructions(stack, workDir) {
+  const env = ["PULUMI_BACKEND_URL", "PULUMI_HOME", "PULUMI_CONFIG_PASSPHRASE", "KEYLESS_LOCALSTACK_ENDPOINT"]
+    .map((k) => `${k}=${stack.env[k]}`)
+    .join(" ");
+  const cli = `${env} ${path.join(binDir, "pulumi")}`;
+  const cwd = path.relative(process.cwd(), workDir) || ".";
+  console.log(`\nLeft up (--keep): stack ${stack.name}, LocalStack and moto still running.`);
+  console.log(`  inspect:  ${cli} stack output --stack ${stack.name} --cwd ${cwd}`);
+  console.log(`  destroy:  ${cli} destroy --yes --remove --stack ${stack.name} --cwd ${cwd}`);
+  console.log("  then:     npm run localstack -- stop");
+}
