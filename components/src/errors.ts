@@ -24,6 +24,10 @@ export const KeylessErrorCode = {
   UnsupportedTrustCondition: "UnsupportedTrustCondition",
   /** User data contains something the credential scanner reports. */
   UserDataContainsCredentials: "UserDataContainsCredentials",
+  /** Environment variables (of a Lambda function) contain something the credential scanner reports. */
+  EnvironmentContainsCredentials: "EnvironmentContainsCredentials",
+  /** An `aws.iam.AccessKey` (a long-lived key) is registered under `hardenStack()` without an opt-out. */
+  StaticAccessKey: "StaticAccessKey",
 } as const;
 
 /** One of the {@link KeylessErrorCode} values. */

@@ -16,5 +16,6 @@ export { componentProviderOptions, PACKAGE_NAME } from "./component-provider";
 export * from "./ec2";
 export * from "./ecs";
 export * from "./errors";
+export * from "./harden";
 export * from "./iam";
 export * from "./lambda";

@@ -11,20 +11,30 @@ function fail(code: KeylessErrorCode, argument: string, message: string): never 
   throw new KeylessValidationError(code, argument, message);
 }
 
+/** What to do instead of user data that carries keys. */
+const INSTANCE_REMEDY =
+  "the instance gets temporary credentials from its instance profile through IMDSv2, and other secrets belong in " +
+  "Secrets Manager or SSM Parameter Store, read at boot.";
+
 /**
- * Refuses user data in which the project's credential scanner finds anything. The error lists layer and line of each
- * finding (with at most a four-character preview), never the value.
+ * Refuses text (user data by default) in which the project's credential scanner finds anything. The error lists layer
+ * and line of each finding (with at most a four-character preview), never the value. `code` and `remedy` let other
+ * carriers of text (Lambda environment variables) refuse with their own code and fix.
  * @internal
  */
-export function assertNoCredentials(text: string, argument: string): void {
+export function assertNoCredentials(
+  text: string,
+  argument: string,
+  code: KeylessErrorCode = KeylessErrorCode.UserDataContainsCredentials,
+  remedy: string = INSTANCE_REMEDY,
+): void {
   const findings = scan(text);
   if (findings.length === 0) return;
   fail(
-    KeylessErrorCode.UserDataContainsCredentials,
+    code,
     argument,
     `\`${argument}\` must not carry AWS credentials: the keyless scanner reported ${findings.length} finding(s): ` +
-      `${findings.map(formatFinding).join("; ")}. Remove them: the instance gets temporary credentials from its ` +
-      `instance profile through IMDSv2, and other secrets belong in Secrets Manager or SSM Parameter Store, read at boot.`,
+      `${findings.map(formatFinding).join("; ")}. Remove them: ${remedy}`,
   );
 }
 
