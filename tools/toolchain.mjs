@@ -5,12 +5,13 @@ import { step } from "./lib.mjs";
 import { ensureLocalStackVenv } from "./localstack.mjs";
 import { ensurePulumiCli } from "./pulumi-cli.mjs";
 
-export async function ensureToolchain() {
+/** @param yamlHost also build pulumi-language-yaml (the YAML-program tests need it; the demo does not) */
+export async function ensureToolchain({ yamlHost = true } = {}) {
   await ensureNodeModules();
   await ensurePulumiCli();
   const { ensureLaunchers } = await import("./launchers.mjs");
   await ensureLaunchers();
-  await (await import("./yaml-host.mjs")).ensureYamlHost();
+  if (yamlHost) await (await import("./yaml-host.mjs")).ensureYamlHost();
   await (await import("./ec2-metadata-mock.mjs")).ensureEc2MetadataMock();
   await ensureLocalStackVenv();
 }
