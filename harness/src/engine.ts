@@ -18,7 +18,11 @@ export class PulumiCliError extends Error {
   }
 }
 
-function onPath(name: string): string | undefined {
+/**
+ * The first executable named `name` on PATH.
+ * @internal
+ */
+export function onPath(name: string): string | undefined {
   for (const dir of (process.env["PATH"] ?? "").split(path.delimiter)) {
     const candidate = path.join(dir, name);
     if (dir && existsSync(candidate)) return candidate;

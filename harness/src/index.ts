@@ -1,5 +1,6 @@
 export * from "./assertions";
 export * from "./engine";
+export * from "./imds";
 export * from "./localstack";
 export { motoEndpoint } from "./provider/clients";
 export { type AwsProviderMode, awsProviderMode, installAwsProvider, realProviderConfig } from "./provider/plugin";
