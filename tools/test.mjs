@@ -11,6 +11,7 @@ async function main() {
   await ensureNodeModules();
   await buildPackages();
   await step("type-check tests (tsc -p tests)", () => run(bin("tsc"), ["-p", "tests"], { cwd: root }));
+  await step("type-check examples (tsc -p examples)", () => run(bin("tsc"), ["-p", "examples"], { cwd: root }));
   await step("lint (biome)", () => run(bin("biome"), ["ci", "."], { cwd: root }));
 
   const specs = ["tests/unit/**/*.spec.ts", "tests/policy/**/*.spec.ts"];
