@@ -1,5 +1,6 @@
+import * as pulumi from "@pulumi/pulumi";
 import { validateExceptionReason } from "../iam/policy-statement";
-import { isRecord, knownValue, mapValue } from "./engine-values";
+import { isRecord, mapValue } from "./engine-values";
 import { HARDEN_OPT_OUT_TAG, type ResolvedHardenOptions } from "./options";
 
 /** Why a resource is left alone, and where that was said. */
@@ -17,9 +18,10 @@ export interface OptOut {
 export function findOptOut(name: string, tags: unknown, options: ResolvedHardenOptions): OptOut | undefined {
   const byName = options.optOuts.get(name);
   if (byName !== undefined) return { reason: byName, source: "name" };
-  const known = knownValue(tags);
-  const plain = isRecord(known) ? known : undefined;
-  if (plain === undefined || !(HARDEN_OPT_OUT_TAG in plain)) return undefined;
+  // Tags as the engine hands them: maybe a secret wrapper, maybe holding unknowns (preview). An Output (a direct call)
+  // cannot be read now: it does not opt out.
+  const plain = pulumi.runtime.isRpcSecret(tags) ? pulumi.runtime.unwrapRpcSecret(tags) : tags;
+  if (!isRecord(plain) || !(HARDEN_OPT_OUT_TAG in plain)) return undefined;
   const reason = plain[HARDEN_OPT_OUT_TAG];
   if (typeof reason !== "string") return { reason: "(not known yet)", source: "tag" };
   validateExceptionReason(reason, `${name}.tags["${HARDEN_OPT_OUT_TAG}"]`);

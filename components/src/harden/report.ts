@@ -10,6 +10,7 @@ export class ResourceReport {
   private readonly changes: string[] = [];
   private readonly advice: string[] = [];
   private settled = false;
+  private scheduled = false;
   /** How many changes were recorded, logged or not. */
   public changeCount = 0;
 
@@ -33,13 +34,13 @@ export class ResourceReport {
   public change(text: string): void {
     this.changeCount++;
     this.changes.push(text);
-    if (this.settled) this.flush();
+    this.later();
   }
 
   /** Records hardening that was not applied (it would replace the resource). */
   public advise(text: string): void {
     this.advice.push(text);
-    if (this.settled) this.flush();
+    this.later();
   }
 
   /**
@@ -56,6 +57,16 @@ export class ResourceReport {
       }
       return value;
     };
+  }
+
+  /** After the transform returned, records made in one apply are logged together, once it has run. */
+  private later(): void {
+    if (!this.settled || this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.flush();
+    });
   }
 
   /** Logs what was recorded so far in one line, and logs later records as they come. */
