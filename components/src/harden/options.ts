@@ -30,16 +30,12 @@ export type HardenedType = (typeof HardenedType)[keyof typeof HardenedType];
  */
 export const HARDEN_OPT_OUT_TAG = "keyless:harden-opt-out";
 
-/** What {@link hardenStack} does when a resource breaks a rule it cannot fix (credentials, an access key). */
-export const OnViolation = {
-  /** Fail the preview or update: the resource is never created. */
-  Fail: "fail",
-  /** Log a warning through `pulumi.log.warn` and let the resource through unchanged. */
-  Warn: "warn",
-} as const;
-
-/** One of the {@link OnViolation} values. */
-export type OnViolation = (typeof OnViolation)[keyof typeof OnViolation];
+/**
+ * What {@link hardenStack} does when a resource breaks a rule it cannot fix (credentials, an access key): `"fail"`
+ * fails the preview or update, so the resource is never created; `"warn"` logs the same message through
+ * `pulumi.log.warn` and lets the resource through unchanged.
+ */
+export type OnViolation = "fail" | "warn";
 
 /**
  * Options of {@link hardenStack} and {@link hardeningTransform}.
