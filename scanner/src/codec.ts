@@ -1,24 +1,109 @@
 // Decoders used by the layer walker. Node built-ins only.
 import { isUtf8 } from "node:buffer";
-import { gunzipSync } from "node:zlib";
+import * as zlib from "node:zlib";
 
 /** True when `bytes` start with the gzip magic number and the deflate method byte. */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 10 && bytes[0] === 0x1f && bytes[1] === 0x8b && bytes[2] === 0x08;
 }
 
-export type GunzipResult =
-  | { readonly ok: true; readonly bytes: Buffer }
-  | { readonly ok: false; readonly reason: "too-large" | "corrupt" };
+/**
+ * Compressed formats recognised by their magic bytes. `zlib` is the two-byte RFC 1950 header
+ * (deflate, 32 KiB window, no preset dictionary, valid check bits).
+ */
+export type Compression = "gzip" | "zlib" | "bzip2" | "xz" | "zstd" | "lz4";
 
-/** Decompresses gzip, refusing to produce more than `limit` bytes (a decompression bomb is reported, not expanded). */
-export function gunzip(bytes: Uint8Array, limit: number): GunzipResult {
+/** Formats recognised by magic that this Node.js cannot decompress (reported as undecodable). */
+export const unopenable: ReadonlySet<Compression> = new Set([
+  "bzip2",
+  "xz",
+  "lz4",
+  ...(typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === "function" ? [] : ["zstd"]),
+] as Compression[]);
+
+const startsWith = (b: Uint8Array, magic: readonly number[]): boolean =>
+  b.length >= magic.length && magic.every((m, i) => b[i] === m);
+
+/** The compressed format `bytes` start with, by magic bytes, or undefined. */
+export function sniffCompression(b: Uint8Array): Compression | undefined {
+  if (isGzip(b)) return "gzip";
+  const b0 = b[0] ?? 0;
+  const b1 = b[1] ?? 0;
+  if (b.length >= 8 && b0 === 0x78 && (b0 * 256 + b1) % 31 === 0 && (b1 & 0x20) === 0) return "zlib";
+  // "BZh" + block size 1-9, then the block magic (pi) or the end-of-stream magic (sqrt pi).
+  if (startsWith(b, [0x42, 0x5a, 0x68]) && b.length >= 10 && (b[3] ?? 0) >= 0x31 && (b[3] ?? 0) <= 0x39) {
+    const pi = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+    const end = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
+    const at = b.subarray(4, 10);
+    if (startsWith(at, pi) || startsWith(at, end)) return "bzip2";
+  }
+  if (startsWith(b, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return "xz";
+  if (startsWith(b, [0x28, 0xb5, 0x2f, 0xfd])) return "zstd";
+  if (startsWith(b, [0x04, 0x22, 0x4d, 0x18])) return "lz4";
+  return undefined;
+}
+
+/** Formats without magic bytes, tried only where the layer around them names a decompressor. */
+export type Headerless = "deflate" | "brotli";
+
+export type InflateResult =
+  | { readonly ok: true; readonly bytes: Buffer }
+  | { readonly ok: false; readonly reason: "too-large" | "corrupt" | "unsupported" };
+
+/**
+ * Decompresses `bytes` as `format`, refusing to produce more than `limit` bytes (a decompression
+ * bomb is reported, not expanded). A truncated zlib or raw deflate stream yields what it holds.
+ */
+export function decompress(bytes: Uint8Array, format: Compression | Headerless, limit: number): InflateResult {
+  const maxOutputLength = Math.max(1, limit);
+  const partial = { maxOutputLength, finishFlush: zlib.constants.Z_SYNC_FLUSH };
   try {
-    return { ok: true, bytes: gunzipSync(bytes, { maxOutputLength: Math.max(1, limit) }) };
+    switch (format) {
+      case "gzip":
+        return { ok: true, bytes: zlib.gunzipSync(bytes, { maxOutputLength }) };
+      case "zlib":
+        return { ok: true, bytes: zlib.inflateSync(bytes, partial) };
+      case "deflate":
+        return { ok: true, bytes: zlib.inflateRawSync(bytes, partial) };
+      case "brotli":
+        return { ok: true, bytes: zlib.brotliDecompressSync(bytes, { maxOutputLength }) };
+      case "zstd": {
+        const zstd = (zlib as { zstdDecompressSync?: (b: Uint8Array, o: object) => Buffer }).zstdDecompressSync;
+        if (zstd === undefined) return { ok: false, reason: "unsupported" };
+        return { ok: true, bytes: zstd(bytes, { maxOutputLength }) };
+      }
+      default:
+        return { ok: false, reason: "unsupported" };
+    }
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     return { ok: false, reason: code === "ERR_BUFFER_TOO_LARGE" ? "too-large" : "corrupt" };
   }
+}
+
+/** Decodes a run of hex digits (even length; whitespace of wrapped lines removed by the caller). */
+export function decodeHex(text: string): Buffer {
+  return Buffer.from(text, "hex");
+}
+
+/** Decodes percent-encoding (`%XX`); everything else, `+` included, is kept as it is. */
+export function decodePercent(text: string): Buffer {
+  const out = Buffer.alloc(text.length);
+  let o = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 37) {
+      const h = hex(text.charCodeAt(i + 1));
+      const l = hex(text.charCodeAt(i + 2));
+      if (h >= 0 && l >= 0) {
+        out[o++] = h * 16 + l;
+        i += 2;
+        continue;
+      }
+    }
+    out[o++] = c & 0xff;
+  }
+  return out.subarray(0, o);
 }
 
 /** Decodes base64, ignoring whitespace (the caller passes only base64 characters, padding and whitespace). */
@@ -78,6 +163,11 @@ export function bytesToText(bytes: Buffer): string | undefined {
     if ((b >= 32 && b < 127) || b === 9 || b === 10 || b === 13) printable++;
   }
   return printable / sample >= 0.9 ? bytes.toString("latin1") : undefined;
+}
+
+/** Valid UTF-8 or UTF-16LE text (not merely mostly printable). */
+export function isStrictText(bytes: Buffer): boolean {
+  return looksUtf16le(bytes) || isUtf8(bytes);
 }
 
 function looksUtf16le(bytes: Buffer): boolean {

@@ -9,6 +9,7 @@ const UPPER = 4;
 const LOWER = 8;
 const IDENT = 16; // [A-Za-z0-9_.-]: characters of a context name
 const GAP = 32; // what may stand between a name and its value: space, tab, quotes, = : , > ( [ {
+const HEX = 64; // [0-9A-Fa-f]
 
 const cls = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
@@ -20,12 +21,19 @@ for (let c = 0; c < 128; c++) {
   if (ch === "+" || ch === "/") v |= B64;
   if (ch === "_" || ch === "." || ch === "-") v |= IDENT;
   if (" \t\"'`=:,>([{".includes(ch)) v |= GAP;
+  if ((ch >= "0" && ch <= "9") || (ch >= "A" && ch <= "F") || (ch >= "a" && ch <= "f")) v |= HEX;
   cls[c] = v;
 }
 const classOf = (c: number): number => (c < 128 ? (cls[c] ?? 0) : 0);
 
 /** Shortest base64 run worth decoding: the base64 of a bare 20-character key id is 28 characters. */
 export const MIN_BLOB = 24;
+/** Shortest hex run decoded as hex: the hex of a bare 20-character key id is 40 characters. */
+export const MIN_HEX_BLOB = 40;
+/** A percent-encoded span is decoded when it holds at least this many `%XX` escapes (`name%3Dvalue` has one). */
+const MIN_PERCENT_ESCAPES = 1;
+/** How far (characters) around a `value` field the scanner looks for the `name` field that labels it. */
+const NEIGHBOUR_WINDOW = 256;
 const MAX_GAP = 12;
 const MAX_NAME = 80;
 /** A secret within this many lines after an access key id is a secret even without a name. */
@@ -33,8 +41,12 @@ const NEAR_KEY_ID_LINES = 3;
 const MIN_SECRET_ENTROPY = 3.5;
 const MIN_SESSION_TOKEN = 100;
 
-/** A base64 run (possibly wrapped over several lines) that the layer walker may decode. */
+/**
+ * A run that the layer walker may decode: base64 (possibly wrapped over several lines), hex digits
+ * (possibly wrapped, as `xxd -p` prints them), or a percent-encoded span of one line.
+ */
 export interface Blob {
+  readonly encoding: "base64" | "hex" | "percent";
   readonly start: number;
   readonly end: number;
   readonly line: number;
@@ -53,14 +65,30 @@ export interface DetectOptions {
   readonly maxFindings: number;
 }
 
+/**
+ * Where findings go. `values[i]` is the value behind `findings[i]` (empty for undecodable layers):
+ * it never leaves the scanner; the walker uses it for the fingerprint and to drop a finding a
+ * decoded layer repeats from the layer around it.
+ */
+export interface Sink {
+  readonly findings: Finding[];
+  readonly values: string[];
+}
+
 interface Pending {
   readonly kind: "aws-secret-access-key" | "aws-session-token";
   readonly start: number;
+  readonly end: number;
   readonly line: number;
 }
 
-/** Finds credentials in one layer's text, and collects the base64 runs worth decoding. */
-export function detect(text: string, layer: string, options: DetectOptions, out: Finding[]): Blob[] {
+/** Field names that hold a value labelled by a neighbouring field (normalised). */
+const VALUE_FIELDS: ReadonlySet<string> = new Set(["value", "parametervalue", "optionvalue"]);
+/** Field names that label a neighbouring value field (normalised): ECS/Kubernetes `name`, tags' `Key`, CloudFormation `ParameterKey`, Beanstalk `OptionName`. */
+const LABEL_FIELDS: ReadonlySet<string> = new Set(["name", "key", "parameterkey", "parametername", "optionname"]);
+
+/** Finds credentials in one layer's text, and collects the runs worth decoding (base64, hex, percent-encoding). */
+export function detect(text: string, layer: string, options: DetectOptions, out: Sink): Blob[] {
   const n = text.length;
   const blobs: Blob[] = [];
   let line = 1;
@@ -74,10 +102,15 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
   let blobLines = 0;
   let blobLastLine = -1;
   let blobContinues = false;
+  let blobHex = false;
+  // Percent-encoded spans already collected end here (a span is looked at once).
+  let percentEnd = 0;
 
   const flushBlob = (): void => {
     if (blobStart >= 0 && blobEnd - blobStart >= MIN_BLOB) {
+      const hex = blobHex && blobEnd - blobStart >= MIN_HEX_BLOB;
       blobs.push({
+        encoding: hex ? "hex" : "base64",
         start: blobStart,
         end: blobEnd,
         line: blobLine,
@@ -92,7 +125,7 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
     if (pending.length > 0) {
       for (const p of pending) {
         if (p.line - lastKeyIdLine <= NEAR_KEY_ID_LINES) {
-          report(text, p.kind, p.start, p.line, layer, "next to an access key id", options, out);
+          report(text, p.kind, p.start, p.end, p.line, layer, "next to an access key id", options, out);
         }
       }
       pending = [];
@@ -100,7 +133,7 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
   };
 
   let i = 0;
-  while (i < n && out.length < options.maxFindings) {
+  while (i < n && out.findings.length < options.maxFindings) {
     const c = text.charCodeAt(i);
     const k0 = c < 128 ? (cls[c] as number) : 0;
     if ((k0 & B64) === 0) {
@@ -108,9 +141,21 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
         if (pending.length > 0) endOfLine();
         line++;
         lineStart = i + 1;
-      } else if (blobContinues && c !== 13 && c !== 32 && c !== 9) {
-        flushBlob();
+      } else if (c === 37 /* % */ && i >= percentEnd && isPercentEscape(text, i)) {
+        const span = percentSpan(text, i, Math.max(lineStart, percentEnd));
+        percentEnd = span.end;
+        if (span.escapes >= MIN_PERCENT_ESCAPES) {
+          blobs.push({
+            encoding: "percent",
+            start: span.start,
+            end: span.end,
+            line,
+            multiline: false,
+            lastLineStart: -1,
+          });
+        }
       }
+      if (blobContinues && c !== 10 && c !== 13 && c !== 32 && c !== 9) flushBlob();
       i++;
       continue;
     }
@@ -118,11 +163,13 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
     let s = i;
     let e = i + 1;
     let flags = k0;
+    let all = k0;
     while (e < n) {
       const c2 = text.charCodeAt(e);
       const k = c2 < 128 ? (cls[c2] as number) : 0;
       if ((k & B64) === 0) break;
       flags |= k;
+      all &= k;
       e++;
     }
     let padEnd = e;
@@ -135,12 +182,17 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
     i = e;
     if (s >= e) continue;
     const len = e - s;
+    const hexRun = (all & HEX) !== 0 && padEnd === e;
+    const hexLine = hexRun && len % 2 === 0;
+    // A line that is not hex ends a hex blob (`EOF` after `xxd -p` output) instead of joining it.
+    if (blobContinues && blobHex && !hexLine) flushBlob();
     if (len < 20) {
       // Too short for any credential; only the blob bookkeeping.
       if (blobContinues && s === firstNonBlank(text, lineStart) && endsWrappedLine(text, e, padEnd)) {
         blobEnd = padEnd;
         blobLines++;
         blobLastLine = s;
+        blobHex = blobHex && hexLine;
       } else if (blobStart >= 0) {
         flushBlob();
       }
@@ -157,13 +209,23 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
     if ((len === 40 || len >= MIN_SESSION_TOKEN) && mixed && !isReference(text, s, lineStart)) {
       const kind = len === 40 ? "aws-secret-access-key" : "aws-session-token";
       const name = contextName(text, s, lineStart);
-      const norm = name === undefined ? "" : normalise(name);
+      let norm = name === undefined ? "" : normalise(name);
+      let why = `assigned to ${name}`;
+      if (VALUE_FIELDS.has(norm)) {
+        // `{"name": "AWS_SECRET_ACCESS_KEY", "value": "..."}`: the label is in the neighbouring field.
+        const label = neighbourLabel(text, s, e);
+        if (label !== undefined) {
+          norm = normalise(label);
+          why = `in the ${name} field of a name/value pair labelled ${label}`;
+        }
+      }
       let named = false;
       if (kind === "aws-secret-access-key") {
         if (norm.endsWith("secretaccesskey") || norm.endsWith("awssecretkey") || norm.endsWith("awssecret")) {
           named = true;
         } else if (norm.endsWith("secretkey")) {
-          named = line - lastKeyIdLine <= NEAR_KEY_ID_LINES || lineMentionsAws(text, lineStart, s);
+          named =
+            line - lastKeyIdLine <= NEAR_KEY_ID_LINES || norm.includes("aws") || lineMentionsAws(text, lineStart, s);
         }
       } else {
         named = sessionTokenRule.keywords.some((k) => norm.endsWith(k));
@@ -171,13 +233,13 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
       const entropyOk = kind === "aws-session-token" || entropy(text, s, e) >= MIN_SECRET_ENTROPY;
       if (entropyOk) {
         if (named) {
-          report(text, kind, s, line, layer, `assigned to ${name}`, options, out);
+          report(text, kind, s, e, line, layer, why, options, out);
           reported = true;
         } else if (kind === "aws-session-token" && sessionTokenPrefixes.some((p) => text.startsWith(p, s))) {
-          report(text, kind, s, line, layer, "by its STS prefix", options, out);
+          report(text, kind, s, e, line, layer, "by its STS prefix", options, out);
           reported = true;
         } else {
-          pending.push({ kind, start: s, line });
+          pending.push({ kind, start: s, end: e, line });
         }
       }
     }
@@ -192,6 +254,7 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
       blobEnd = padEnd;
       blobLines++;
       blobLastLine = s;
+      blobHex = blobHex && hexLine;
     } else {
       flushBlob();
       blobStart = s;
@@ -199,6 +262,7 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
       blobLine = line;
       blobLines = 1;
       blobLastLine = -1;
+      blobHex = hexLine;
     }
     blobContinues = padEnd === e && len >= 40 && len % 4 === 0 && atEndOfLine(text, e);
   }
@@ -215,7 +279,7 @@ function keyIds(
   lineStart: number,
   layer: string,
   options: DetectOptions,
-  out: Finding[],
+  out: Sink,
   onFound: () => void,
 ): void {
   // Alphanumeric sub-runs of exactly 20 characters, bounded by '+', '/' or the run's edges.
@@ -232,14 +296,15 @@ function keyIds(
         } else if (prefix.credential) {
           message = `${accessKeyIdRule.description} (${prefix.meaning})`;
         } else {
-          const name = contextName(text, j, lineStart);
+          let name = contextName(text, j, lineStart);
+          if (name !== undefined && VALUE_FIELDS.has(normalise(name))) name = neighbourLabel(text, j, k) ?? name;
           if (name !== undefined && accessKeyIdRule.keywords.some((kw) => normalise(name).endsWith(kw))) {
             message = `${accessKeyIdRule.description} slot holding an IAM unique id (${prefix.meaning}), assigned to ${name}`;
           }
         }
         if (message !== undefined) {
           onFound();
-          pushFinding(out, "aws-access-key-id", text, j, line, layer, message);
+          pushFinding(out, "aws-access-key-id", text, j, k, line, layer, message);
         }
       }
     }
@@ -251,29 +316,124 @@ function report(
   text: string,
   kind: "aws-secret-access-key" | "aws-session-token",
   start: number,
+  end: number,
   line: number,
   layer: string,
   why: string,
   options: DetectOptions,
-  out: Finding[],
+  out: Sink,
 ): void {
   if (kind === "aws-secret-access-key" && options.allowExampleKeys && text.startsWith("EXAMPLEKEY", start + 30)) {
     return;
   }
   const rule = kind === "aws-secret-access-key" ? secretAccessKeyRule : sessionTokenRule;
-  pushFinding(out, kind, text, start, line, layer, `${rule.description} ${why}`);
+  pushFinding(out, kind, text, start, end, line, layer, `${rule.description} ${why}`);
 }
 
 function pushFinding(
-  out: Finding[],
+  out: Sink,
   kind: Finding["kind"],
   text: string,
   start: number,
+  end: number,
   line: number,
   layer: string,
   description: string,
 ): void {
-  out.push({ kind, layer, line, preview: `${text.slice(start, start + 4)}…`, description });
+  // The fingerprint is filled in by the walker, which holds the key.
+  out.findings.push({ kind, layer, line, preview: `${text.slice(start, start + 4)}…`, description, fingerprint: "" });
+  out.values.push(text.slice(start, end));
+}
+
+/**
+ * The label of a `value` field at [s, e) from its neighbouring `name` field, within
+ * `NEIGHBOUR_WINDOW` characters: the closest label before it in the same object or list item
+ * (`{"name": "X", "value": ...}`, `- name: X\n  value: ...`), else the first one after it
+ * (`{"value": ..., "name": "X"}`). Bounded, so the detector stays linear.
+ */
+function neighbourLabel(text: string, s: number, e: number): string | undefined {
+  const before = labelIn(text, Math.max(0, s - NEIGHBOUR_WINDOW), s, false);
+  if (before !== undefined) return before;
+  return labelIn(text, e, Math.min(text.length, e + NEIGHBOUR_WINDOW), true);
+}
+
+/** The last (or, with `first`, the first) `name: X` label in [from, to) that is in the same object or list item as the far end. */
+function labelIn(text: string, from: number, to: number, first: boolean): string | undefined {
+  let label: string | undefined;
+  let lineHead = true;
+  let j = from;
+  while (j < to) {
+    const c = text.charCodeAt(j);
+    const k = classOf(c);
+    const listItem = c === 45 && lineHead && (text.charCodeAt(j + 1) === 32 || text.charCodeAt(j + 1) === 10);
+    if ((k & IDENT) === 0 || listItem) {
+      if (c === 123 || c === 125 || listItem) {
+        // `{`, `}` or a YAML list item: another object starts.
+        if (first) return label;
+        label = undefined;
+      }
+      if (c === 10) lineHead = true;
+      else if (c !== 32 && c !== 9 && c !== 13) lineHead = false;
+      j++;
+      continue;
+    }
+    lineHead = false;
+    let t = j;
+    while (t < to && (classOf(text.charCodeAt(t)) & IDENT) !== 0) t++;
+    if (t - j <= 16 && LABEL_FIELDS.has(normalise(text.slice(j, t)))) {
+      let g = t;
+      let sawSeparator = false;
+      while (g < to && g - t < MAX_GAP && (classOf(text.charCodeAt(g)) & GAP) !== 0) {
+        const cg = text.charCodeAt(g);
+        if (cg === 58 || cg === 61) sawSeparator = true;
+        g++;
+      }
+      let v = g;
+      while (v < to && v - g <= MAX_NAME && (classOf(text.charCodeAt(v)) & IDENT) !== 0) v++;
+      if (sawSeparator && v > g) {
+        label = text.slice(g, v);
+        if (first) return label;
+      }
+      j = Math.max(v, t);
+      continue;
+    }
+    j = t;
+  }
+  return label;
+}
+
+function isHexDigit(c: number): boolean {
+  return c < 128 && ((cls[c] as number) & HEX) !== 0;
+}
+
+/** `%XX` at `i`. */
+function isPercentEscape(text: string, i: number): boolean {
+  return isHexDigit(text.charCodeAt(i + 1)) && isHexDigit(text.charCodeAt(i + 2));
+}
+
+/** Characters that end a percent-encoded span: whitespace, quotes, `<`, `>`, and `&`/`;` between query parameters are kept. */
+function endsSpan(c: number): boolean {
+  return c <= 32 || c === 34 || c === 39 || c === 96 || c === 60 || c === 62 || c >= 127;
+}
+
+/**
+ * The percent-encoded span around the escape at `at`: back to `from` or the previous space or quote,
+ * forward to the next one. Returns its bounds and how many `%XX` escapes it holds.
+ */
+function percentSpan(text: string, at: number, from: number): { start: number; end: number; escapes: number } {
+  let start = at;
+  while (start > from && !endsSpan(text.charCodeAt(start - 1))) start--;
+  let escapes = 0;
+  let end = at;
+  while (end < text.length && !endsSpan(text.charCodeAt(end))) {
+    if (text.charCodeAt(end) === 37 && isPercentEscape(text, end)) {
+      escapes++;
+      end += 3;
+    } else {
+      end++;
+    }
+  }
+  return { start, end, escapes };
 }
 
 function allUpperOrDigit(text: string, from: number, to: number): boolean {

@@ -10,5 +10,11 @@ export {
   sessionTokenPrefixes,
   sessionTokenRule,
 } from "./rules";
-export { DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_FINDINGS, scan } from "./scan";
+export {
+  DEFAULT_FINGERPRINT_KEY,
+  DEFAULT_MAX_DECODED_BYTES,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_FINDINGS,
+  scan,
+} from "./scan";
 export type { Finding, FindingKind, ScanOptions } from "./types";

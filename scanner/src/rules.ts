@@ -89,6 +89,9 @@ export const secretAccessKeyRule: Rule = {
     '{"SecretAccessKey": "{{SECRET_ACCESS_KEY}}"}',
     "Set-AWSCredential -AccessKey {{ACCESS_KEY_ID}} -SecretKey {{SECRET_ACCESS_KEY}}",
     'new AWS.Credentials("{{ACCESS_KEY_ID}}", "{{SECRET_ACCESS_KEY}}")',
+    // A name/value pair (ECS task definitions, Kubernetes env): the label is the neighbouring field.
+    '{"name": "AWS_SECRET_ACCESS_KEY", "value": "{{SECRET_ACCESS_KEY}}"}',
+    "- name: AWS_SECRET_ACCESS_KEY\n  value: {{SECRET_ACCESS_KEY}}",
   ],
   falsePositives: [
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable reference, on purpose
@@ -101,6 +104,8 @@ export const secretAccessKeyRule: Rule = {
     "checksum={{RANDOM40}}",
     // Secret-looking name, but not mixed case: not an AWS secret.
     "aws_secret_access_key = {{LOWER40}}",
+    // A name/value pair whose name is not an AWS secret's.
+    '{"name": "SIGNING_SALT", "value": "{{SECRET_ACCESS_KEY}}"}',
   ],
 };
 
@@ -113,6 +118,7 @@ export const sessionTokenRule: Rule = {
     "aws_session_token = {{SESSION_TOKEN}}",
     '"SessionToken": "{{SESSION_TOKEN}}"',
     "X-Amz-Security-Token: {{SESSION_TOKEN}}",
+    '[{"value": "{{PLAIN_SESSION_TOKEN}}", "name": "AWS_SESSION_TOKEN"}]',
   ],
   falsePositives: [
     "export AWS_SESSION_TOKEN=$(curl -s http://169.254.169.254/latest/api/token)",

@@ -1,7 +1,20 @@
 // The one engine: every entry point (components, policy pack, CLI) goes through `scan`.
 // It looks through layers, bounded in depth and in decoded bytes, and reports what it finds in each.
-import { bytesToText, decodeBase64, decodeQuotedPrintable, gunzip, isGzip } from "./codec";
-import { detect } from "./detect";
+import { createHmac } from "node:crypto";
+import {
+  bytesToText,
+  type Compression,
+  decodeBase64,
+  decodeHex,
+  decodePercent,
+  decodeQuotedPrintable,
+  decompress,
+  type Headerless,
+  isStrictText,
+  sniffCompression,
+  unopenable,
+} from "./codec";
+import { type Blob, detect, type Sink } from "./detect";
 import { type MimePart, parseMultipart } from "./mime";
 import type { Finding, ScanOptions } from "./types";
 
@@ -9,7 +22,10 @@ import type { Finding, ScanOptions } from "./types";
 export const DEFAULT_MAX_DEPTH = 8;
 /** @see ScanOptions.maxDecodedBytes */
 export const DEFAULT_MAX_DECODED_BYTES = 8 * 1024 * 1024;
+/** @see ScanOptions.maxFindings */
 export const DEFAULT_MAX_FINDINGS = 1000;
+/** @see ScanOptions.fingerprintKey */
+export const DEFAULT_FINGERPRINT_KEY = "keyless-scan/fingerprint/v1";
 
 /** Cloud-init user data has a handful of parts; past this many, the rest is reported, not opened. */
 export const MAX_MIME_PARTS = 1000;
@@ -18,7 +34,7 @@ export const MAX_MIME_PARTS = 1000;
 const MAX_TRAILING_WORD = 8;
 
 interface State {
-  readonly findings: Finding[];
+  readonly sink: Sink;
   readonly maxDepth: number;
   readonly maxDecodedBytes: number;
   readonly allowExampleKeys: boolean;
@@ -29,16 +45,22 @@ interface State {
   stopped: boolean;
 }
 
+/** Decompressors a layer's text names (`base64 -d | brotli -d`, `DeflateStream`, `zlib.decompress(..., -15)`). */
+type Hints = () => readonly Headerless[];
+
 /**
- * Scans text or bytes for AWS credentials, looking through base64, gzip, MIME multipart (base64 and
+ * Scans text or bytes for AWS credentials, looking through base64, hex, percent-encoding, gzip,
+ * zlib (and raw deflate and brotli where the layer names them), MIME multipart (base64 and
  * quoted-printable parts), cloud-init `write_files` content and base64 runs embedded in scripts.
- * Findings never hold a value: at most its first four characters.
+ * Formats recognised by their magic bytes that it cannot open (bzip2, xz, lz4, zstd before
+ * Node.js 22.15) are reported as `undecodable-layer`.
+ * Findings never hold a value: at most its first four characters, and a keyed fingerprint.
  *
  * Never throws on any input; runs in time linear in the input plus the bytes it decodes.
  */
 export function scan(input: string | Uint8Array, options: ScanOptions = {}): readonly Finding[] {
   const state: State = {
-    findings: [],
+    sink: { findings: [], values: [] },
     maxDepth: clampInt(options.maxDepth, DEFAULT_MAX_DEPTH, 0, 64),
     maxDecodedBytes: clampInt(options.maxDecodedBytes, DEFAULT_MAX_DECODED_BYTES, 0, 2 ** 31 - 1),
     allowExampleKeys: options.allowExampleKeys ?? true,
@@ -51,15 +73,26 @@ export function scan(input: string | Uint8Array, options: ScanOptions = {}): rea
   if (typeof input === "string") {
     walkText(input, [], 0, state);
   } else {
-    const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-    if (isGzip(bytes)) {
-      openGzip(bytes, [], 0, state);
-    } else {
-      walkText(bytesToText(bytes) ?? bytes.toString("latin1"), [], 0, state);
-    }
+    openBytes(Buffer.from(input.buffer, input.byteOffset, input.byteLength), [], 0, state, true);
   }
-  return state.findings;
+  const key = options.fingerprintKey ?? DEFAULT_FINGERPRINT_KEY;
+  return state.sink.findings.map((f, i) => ({ ...f, fingerprint: fingerprint(key, f, state.sink.values[i] ?? "") }));
 }
+
+/**
+ * HMAC-SHA-256 under `key` of the kind and the value (for an undecodable layer, of its layer path and
+ * reason), as 32 hex digits: equal for the same key wherever it appears, and never the value.
+ */
+function fingerprint(key: string | Uint8Array, f: Finding, value: string): string {
+  const what = f.kind === "undecodable-layer" ? `${f.layer}\0${f.description}` : value;
+  return createHmac("sha256", key).update(`${f.kind}\0${what}`).digest("hex").slice(0, 32);
+}
+
+const blobLabels: Readonly<Record<Blob["encoding"], string>> = {
+  base64: "base64",
+  hex: "hex",
+  percent: "percent-encoding",
+};
 
 function walkText(text: string, path: readonly string[], depth: number, state: State): void {
   if (state.stopped) return;
@@ -75,23 +108,47 @@ function walkText(text: string, path: readonly string[], depth: number, state: S
     }
     return;
   }
+  const { findings, values } = state.sink;
+  const first = findings.length;
   const blobs = detect(
     text,
     layer,
     { allowExampleKeys: state.allowExampleKeys, maxFindings: state.maxFindings },
-    state.findings,
+    state.sink,
   );
-  if (state.findings.length >= state.maxFindings) {
+  if (findings.length >= state.maxFindings) {
     state.stopped = true;
     undecodable(path, `more than ${state.maxFindings} findings; the rest of the input was not scanned`, state);
     return;
   }
+  let here: Set<string> | undefined;
+  let named: readonly Headerless[] | undefined;
+  const hints: Hints = () => {
+    named ??= namedDecompressors(text);
+    return named;
+  };
   const whole = trimmedBounds(text);
   for (const blob of blobs) {
+    if (state.stopped) return;
     const raw = text.slice(blob.start, blob.end);
     const encoded = blob.multiline ? stripWhitespace(raw) : raw;
-    const label = blob.start === whole.start && blob.end === whole.end ? "base64" : `base64 (line ${blob.line})`;
+    const name = blobLabels[blob.encoding];
+    const label = blob.start === whole.start && blob.end === whole.end ? name : `${name} (line ${blob.line})`;
     const childPath = [...path, label];
+    if (blob.encoding === "percent") {
+      // The decoded span repeats what is literal in it: drop findings of values already found here.
+      if (!charge(encoded.length, childPath, state)) return;
+      here ??= new Set(values.slice(first).map((v, i) => `${findings[first + i]?.kind}\0${v}`));
+      const from = findings.length;
+      openBytes(decodePercent(encoded), childPath, depth + 1, state, true);
+      dropRepeats(state.sink, from, here);
+      continue;
+    }
+    if (blob.encoding === "hex") {
+      if (!charge(encoded.length >> 1, childPath, state)) return;
+      openBytes(decodeHex(encoded), childPath, depth + 1, state, false, undefined, hints);
+      continue;
+    }
     if (!charge(Math.ceil((encoded.length * 3) / 4), childPath, state)) return;
     const shorter =
       blob.multiline && blob.lastLineStart > blob.start && blob.end - blob.lastLineStart <= MAX_TRAILING_WORD
@@ -100,9 +157,42 @@ function walkText(text: string, path: readonly string[], depth: number, state: S
             return charge(Math.ceil((alt.length * 3) / 4), childPath, state) ? decodeBase64(alt) : undefined;
           }
         : undefined;
-    openBytes(decodeBase64(encoded), childPath, depth + 1, state, false, shorter);
+    openBytes(decodeBase64(encoded), childPath, depth + 1, state, false, shorter, hints);
   }
 }
+
+/** Removes the findings from index `from` on whose kind and value are in `seen`. */
+function dropRepeats(sink: Sink, from: number, seen: ReadonlySet<string>): void {
+  let o = from;
+  for (let i = from; i < sink.findings.length; i++) {
+    const f = sink.findings[i] as Finding;
+    const v = sink.values[i] as string;
+    if (f.kind !== "undecodable-layer" && seen.has(`${f.kind}\0${v}`)) continue;
+    sink.findings[o] = f;
+    sink.values[o] = v;
+    o++;
+  }
+  sink.findings.length = o;
+  sink.values.length = o;
+}
+
+/**
+ * The headerless decompressors a layer names. Raw deflate: `DeflateStream` (.NET, PowerShell),
+ * `inflateRaw` (Node.js), `zlib.decompress`/`decompressobj(-15)` (Python), `gzinflate` (PHP).
+ * Brotli: `brotli -d`, `brotli --decompress`, `brotli.decompress`, `BrotliStream`,
+ * `brotliDecompress`. Library names alone (`zlib-devel`) are not enough. Looked up only when a
+ * decoded run is binary, so plain text pays nothing.
+ */
+function namedDecompressors(text: string): readonly Headerless[] {
+  const lower = text.toLowerCase();
+  const out: Headerless[] = [];
+  if (deflateNames.some((n) => lower.includes(n))) out.push("deflate");
+  if (brotliNames.some((n) => lower.includes(n))) out.push("brotli");
+  return out;
+}
+
+const deflateNames = ["deflatestream", "inflateraw", "inflate_raw", "zlib.decompress", "decompressobj(-", "gzinflate"];
+const brotliNames = ["brotli -d", "brotli --decompress", "brotli.decompress", "brotlistream", "brotlidecompress"];
 
 function openPart(part: MimePart, index: number, path: readonly string[], depth: number, state: State): void {
   const label = `MIME part ${index}`;
@@ -126,7 +216,10 @@ function openPart(part: MimePart, index: number, path: readonly string[], depth:
 /** A second reading of the same layer, tried when the first does not decode. */
 type Fallback = () => Buffer | undefined;
 
-/** Decoded bytes: gzip is opened, text is walked, binary is left alone. */
+/**
+ * Decoded bytes: a compressed format is opened, text is walked, binary is left alone (or, where the
+ * layer around it names raw deflate or brotli, opened as that).
+ */
 function openBytes(
   bytes: Buffer,
   path: readonly string[],
@@ -134,43 +227,112 @@ function openBytes(
   state: State,
   binaryAsText: boolean,
   fallback?: Fallback,
+  hints?: Hints,
 ): void {
-  if (isGzip(bytes)) {
-    if (enter(path, depth, state)) openGzip(bytes, path, depth, state, fallback);
-    return;
+  if (state.stopped) return;
+  const format = sniffCompression(bytes);
+  if (format !== undefined) {
+    if (!enter(path, depth, state)) return;
+    if (openCompressed(bytes, format, path, depth, state, fallback)) return;
   }
-  const text = bytesToText(bytes) ?? (binaryAsText ? bytes.toString("latin1") : undefined);
+  const text = bytesToText(bytes);
+  // Bytes that are not strictly UTF-8 or UTF-16 may be a headerless stream the layer names (a brotli
+  // stream that starts with an uncompressed block looks like text with a few odd bytes).
+  if (hints !== undefined && (text === undefined || !isStrictText(bytes)) && bytes.length > 0) {
+    const named = hints();
+    if (named.length > 0 && openHeaderless(bytes, named, path, depth, state, text === undefined)) return;
+  }
   if (text === undefined) {
     const alt = fallback?.();
-    if (alt !== undefined) openBytes(alt, path, depth, state, binaryAsText);
-    return;
-  }
-  if (enter(path, depth, state)) walkText(text, path, depth, state);
-}
-
-function openGzip(bytes: Buffer, path: readonly string[], depth: number, state: State, fallback?: Fallback): void {
-  const childPath = [...path, "gzip"];
-  if (!enter(childPath, depth + 1, state)) return;
-  const result = gunzip(bytes, state.budget);
-  if (!result.ok && result.reason === "corrupt" && fallback !== undefined) {
-    const alt = fallback();
     if (alt !== undefined) {
-      openBytes(alt, path, depth, state, true);
+      openBytes(alt, path, depth, state, binaryAsText, undefined, hints);
       return;
     }
+    if (!binaryAsText) return;
+  }
+  if (enter(path, depth, state)) walkText(text ?? bytes.toString("latin1"), path, depth, state);
+}
+
+/**
+ * Opens a stream recognised by its magic bytes. Returns false when it turns out not to be one: a
+ * zlib header is two bytes, which one random binary blob in a few thousand starts with, so zlib
+ * data that does not inflate is taken for binary; every other failure is a finding.
+ */
+function openCompressed(
+  bytes: Buffer,
+  format: Compression,
+  path: readonly string[],
+  depth: number,
+  state: State,
+  fallback?: Fallback,
+): boolean {
+  const childPath = [...path, format];
+  if (!enter(childPath, depth + 1, state)) return true;
+  if (unopenable.has(format)) {
+    undecodable(
+      childPath,
+      `${format} data (recognised by its magic bytes) cannot be opened by this scanner; decompress it and scan the result`,
+      state,
+    );
+    return true;
+  }
+  const result = decompress(bytes, format, state.budget);
+  if (!result.ok && result.reason === "corrupt") {
+    const alt = fallback?.();
+    if (alt !== undefined) {
+      openBytes(alt, path, depth, state, true);
+      return true;
+    }
+    if (format === "zlib") return false;
   }
   if (!result.ok) {
     undecodable(
       childPath,
       result.reason === "too-large"
-        ? `gzip data expands beyond the ${state.budget}-byte decoding limit (possible decompression bomb); raise maxDecodedBytes to scan it`
-        : "gzip data is corrupt or truncated",
+        ? `${format} data expands beyond the ${state.budget}-byte decoding limit (possible decompression bomb); raise maxDecodedBytes to scan it`
+        : `${format} data is corrupt or truncated`,
       state,
     );
-    return;
+    return true;
   }
   state.budget -= result.bytes.length;
   openBytes(result.bytes, childPath, depth + 1, state, true);
+  return true;
+}
+
+/**
+ * Data in a layer that names raw deflate or brotli: opened as the first that works. When none does,
+ * binary data (`report`) is a finding: the layer says it is compressed. Returns whether it is done.
+ */
+function openHeaderless(
+  bytes: Buffer,
+  named: readonly Headerless[],
+  path: readonly string[],
+  depth: number,
+  state: State,
+  report: boolean,
+): boolean {
+  let tooLarge: Headerless | undefined;
+  for (const format of named) {
+    const result = decompress(bytes, format, state.budget);
+    if (result.ok && result.bytes.length > 0) {
+      const childPath = [...path, format];
+      if (!enter(childPath, depth + 1, state)) return true;
+      state.budget -= result.bytes.length;
+      openBytes(result.bytes, childPath, depth + 1, state, true);
+      return true;
+    }
+    if (!result.ok && result.reason === "too-large") tooLarge = format;
+  }
+  if (!report && tooLarge === undefined) return false;
+  undecodable(
+    [...path, named.join(" or ")],
+    tooLarge !== undefined
+      ? `${tooLarge} data expands beyond the ${state.budget}-byte decoding limit (possible decompression bomb); raise maxDecodedBytes to scan it`
+      : `binary data in a layer that names ${named.join(" and ")} did not decompress as ${named.join(" or ")}`,
+    state,
+  );
+  return true;
 }
 
 /** False (and a finding) when a layer would be deeper than `maxDepth`. */
@@ -198,13 +360,15 @@ function charge(bytes: number, path: readonly string[], state: State): boolean {
 }
 
 function undecodable(path: readonly string[], description: string, state: State): void {
-  state.findings.push({
+  state.sink.findings.push({
     kind: "undecodable-layer",
     layer: path.length === 0 ? "raw" : path.join(" > "),
     line: 1,
     preview: "",
     description: `Could not open layer: ${description}`,
+    fingerprint: "",
   });
+  state.sink.values.push("");
 }
 
 function trimmedBounds(text: string): { start: number; end: number } {

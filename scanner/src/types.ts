@@ -5,8 +5,9 @@
  *   unique id (AIDA, AROA, ...) assigned to an access-key-id name.
  * - `aws-secret-access-key`: a 40-character secret access key in credential context.
  * - `aws-session-token`: an STS session token.
- * - `undecodable-layer`: a layer that could not be opened within the limits (gzip bomb, corrupt gzip,
- *   nesting deeper than `maxDepth`, decoding budget exhausted). It blocks like the others: what could
+ * - `undecodable-layer`: a layer that could not be opened within the limits (decompression bomb,
+ *   corrupt gzip, bzip2/xz/lz4/zstd data this scanner cannot decompress, nesting deeper than
+ *   `maxDepth`, decoding budget exhausted). It blocks like the others: what could
  *   not be read could hide a key.
  */
 export type FindingKind = "aws-access-key-id" | "aws-secret-access-key" | "aws-session-token" | "undecodable-layer";
@@ -26,6 +27,13 @@ export interface Finding {
   readonly preview: string;
   /** What was identified and why, without the value. */
   readonly description: string;
+  /**
+   * 32 hex digits: an HMAC-SHA-256, under `ScanOptions.fingerprintKey`, of the kind and the value
+   * (for `undecodable-layer`, of the layer path and the reason). The same value gives the same
+   * fingerprint wherever it appears; the value cannot be read back from it, and without the key a
+   * guessed value cannot be checked against it. Baselines and SARIF use it.
+   */
+  readonly fingerprint: string;
 }
 
 /** Limits of one scan. */
@@ -56,4 +64,11 @@ export interface ScanOptions {
    * @default true
    */
   readonly allowExampleKeys?: boolean;
+  /**
+   * The key of the findings' fingerprints (`Finding.fingerprint`). Keep it private to stop anyone who
+   * sees a fingerprint (a SARIF upload, a baseline file) from testing a guessed key against it; keep
+   * it the same between runs so that baselines keep matching.
+   * @default "keyless-scan/fingerprint/v1"
+   */
+  readonly fingerprintKey?: string | Uint8Array;
 }

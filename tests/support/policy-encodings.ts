@@ -1,6 +1,6 @@
 // The encodings user data goes through, applied at test time. Each step wraps a payload and says
 // which layer path the scanner must report for what is inside it (outermost first).
-import { gzipSync } from "node:zlib";
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 
 export interface Step {
   readonly name: StepName;
@@ -25,7 +25,13 @@ export type StepName =
   | "cloud-config-gzip"
   | "script-base64-d"
   | "script-heredoc"
-  | "powershell-encoded";
+  | "powershell-encoded"
+  | "hex"
+  | "xxd-heredoc"
+  | "percent"
+  | "zlib"
+  | "powershell-deflate"
+  | "brotli-pipe";
 
 const wrap = (text: string, width: number, indent = ""): string => {
   const lines: string[] = [];
@@ -175,7 +181,49 @@ export const steps: Readonly<Record<StepName, Step>> = {
         `<powershell>\npowershell.exe -NoProfile -EncodedCommand ${b64(Buffer.from(b.toString("utf8"), "utf16le"))}\n</powershell>\n`,
       ),
   },
+  hex: { name: "hex", textOnly: false, binary: false, layers: ["hex"], apply: (b) => Buffer.from(b.toString("hex")) },
+  "xxd-heredoc": {
+    name: "xxd-heredoc",
+    textOnly: false,
+    binary: false,
+    layers: ["hex (line 3)"],
+    apply: (b) =>
+      Buffer.from(`#!/bin/bash\nxxd -r -p <<'EOF' > /etc/app/app.env\n${wrap(b.toString("hex"), 60)}\nEOF\n`),
+  },
+  percent: {
+    name: "percent",
+    textOnly: false,
+    binary: false,
+    layers: ["percent-encoding"],
+    apply: (b) => Buffer.from(percentEncodeAll(b)),
+  },
+  zlib: { name: "zlib", textOnly: false, binary: true, layers: ["zlib"], apply: (b) => deflateSync(b) },
+  "powershell-deflate": {
+    name: "powershell-deflate",
+    textOnly: false,
+    binary: false,
+    layers: ["base64 (line 2)", "deflate"],
+    apply: (b) =>
+      Buffer.from(
+        `<powershell>\n$d = [Convert]::FromBase64String("${b64(deflateRawSync(b))}")\n$s = New-Object IO.Compression.DeflateStream([IO.MemoryStream]$d, [IO.Compression.CompressionMode]::Decompress)\n(New-Object IO.StreamReader($s)).ReadToEnd() | Out-File C:\\app\\app.env\n</powershell>\n`,
+      ),
+  },
+  "brotli-pipe": {
+    name: "brotli-pipe",
+    textOnly: false,
+    binary: false,
+    layers: ["base64 (line 2)", "brotli"],
+    apply: (b) =>
+      Buffer.from(`#!/bin/bash\necho ${b64(brotliCompressSync(b))} | base64 -d | brotli -d > /etc/app/app.env\n`),
+  },
 };
+
+/** Every byte as `%XX`, as an obfuscator does (a URL keeps unreserved characters literal). */
+export function percentEncodeAll(b: Buffer): string {
+  let out = "";
+  for (const byte of b) out += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  return out;
+}
 
 export const stepNames = Object.keys(steps) as StepName[];
 
