@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import {
-  assertInstanceProfileAssociation,
-  assertMetadataOptions,
-  assertProfileHoldsRole,
-  assertRoleTrusts,
-  localStackClientConfig,
-} from "@keyless/testing";
-import { attachedPolicyArns, grants, inlineStatements, runExampleJourney } from "./support";
+import { localStackClientConfig } from "@keyless/testing";
+import { assertInstanceOnRole, attachedPolicyArns, grants, inlineStatements, runExampleJourney } from "./support";
 
 describe("examples/ec2-s3-reader", function () {
   this.timeout(300_000);
@@ -25,14 +19,7 @@ describe("examples/ec2-s3-reader", function () {
         const s3 = new S3Client({ ...localStackClientConfig(), forcePathStyle: true });
         await s3.send(new HeadBucketCommand({ Bucket: bucket })); // throws NotFound if the example made none
 
-        await assertRoleTrusts(role, "ec2.amazonaws.com");
-        await assertProfileHoldsRole(profile, role);
-        await assertInstanceProfileAssociation(instanceId, profile);
-        await assertMetadataOptions(instanceId, {
-          httpTokens: "required",
-          httpEndpoint: "enabled",
-          httpPutResponseHopLimit: 1,
-        });
+        await assertInstanceOnRole(instanceId, profile, role);
 
         const statements = await inlineStatements(role);
         assert.deepEqual(grants(statements), [

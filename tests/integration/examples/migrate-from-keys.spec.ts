@@ -2,11 +2,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { GetUserCommand, IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import {
-  assertInstanceProfileAssociation,
-  assertMetadataOptions,
   assertNoLeftovers,
-  assertProfileHoldsRole,
-  assertRoleTrusts,
   localStackClientConfig,
   requireLocalStack,
   StackRunError,
@@ -14,7 +10,7 @@ import {
   TestStack,
 } from "@keyless/testing";
 import { assertNoSecrets, check, credentials } from "../../support/policy-credentials";
-import { EXAMPLES, grants, inlineStatements, POLICY_PACK } from "./support";
+import { assertInstanceOnRole, EXAMPLES, grants, inlineStatements, POLICY_PACK } from "./support";
 
 const BUCKET = "keyless-migration-reports";
 
@@ -94,10 +90,7 @@ describe("examples/migrate-from-keys", function () {
       const role = up.outputs["roleName"] as string;
       const profile = up.outputs["instanceProfile"] as string;
       const instanceId = up.outputs["instanceId"] as string;
-      await assertRoleTrusts(role, "ec2.amazonaws.com");
-      await assertProfileHoldsRole(profile, role);
-      await assertInstanceProfileAssociation(instanceId, profile);
-      await assertMetadataOptions(instanceId, { httpTokens: "required", httpPutResponseHopLimit: 1 });
+      await assertInstanceOnRole(instanceId, profile, role);
       assert.deepEqual(grants(await inlineStatements(role)), [
         `s3:GetObject arn:aws:s3:::${BUCKET}/reports/*`,
         `s3:ListBucket arn:aws:s3:::${BUCKET}`,

@@ -2,14 +2,8 @@ import assert from "node:assert/strict";
 import { DescribeInstanceAttributeCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { scan } from "@keyless/scanner";
-import {
-  assertInstanceProfileAssociation,
-  assertMetadataOptions,
-  assertProfileHoldsRole,
-  assertRoleTrusts,
-  localStackClientConfig,
-} from "@keyless/testing";
-import { attachedPolicyArns, grants, inlineStatements, runExampleJourney } from "./support";
+import { localStackClientConfig } from "@keyless/testing";
+import { assertInstanceOnRole, attachedPolicyArns, grants, inlineStatements, runExampleJourney } from "./support";
 
 describe("examples/route53-certbot", function () {
   this.timeout(300_000);
@@ -28,10 +22,7 @@ describe("examples/route53-certbot", function () {
         const zone = await new Route53Client(localStackClientConfig()).send(new GetHostedZoneCommand({ Id: zoneId }));
         assert.equal(zone.HostedZone?.Name, "certs.keyless-example.test.");
 
-        await assertRoleTrusts(role, "ec2.amazonaws.com");
-        await assertProfileHoldsRole(profile, role);
-        await assertInstanceProfileAssociation(instanceId, profile);
-        await assertMetadataOptions(instanceId, { httpTokens: "required", httpPutResponseHopLimit: 1 });
+        await assertInstanceOnRole(instanceId, profile, role);
 
         // Exactly what the plugin calls, and ChangeResourceRecordSets only on this zone's challenge TXT record.
         const statements = await inlineStatements(role);

@@ -11,14 +11,17 @@ import {
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
 import {
-  assertNoLeftovers,
+  assertInstanceProfileAssociation,
+  assertMetadataOptions,
+  assertProfileHoldsRole,
+  assertRoleTrusts,
   localStackClientConfig,
   type RunResult,
   requireLocalStack,
-  type StateResource,
-  TestStack,
+  type TestStack,
   type TestStackArgs,
 } from "@keyless/testing";
+import { withProviderStack } from "../provider/support";
 
 export const EXAMPLES = path.resolve(__dirname, "..", "..", "..", "examples");
 export const POLICY_PACK = path.resolve(__dirname, "..", "..", "..", "policy-pack");
@@ -41,36 +44,39 @@ function describeViolations(r: RunResult): string[] {
 export async function runExampleJourney(journey: ExampleJourney): Promise<void> {
   const { example, services = ["iam", "sts", "ec2"], verify, ...stackArgs } = journey;
   await requireLocalStack(services);
-  const t = await TestStack.create({ ...stackArgs, workDir: path.join(EXAMPLES, example) });
-  const held: StateResource[] = [];
-  let failed = false;
-  try {
+  await withProviderStack({ ...stackArgs, workDir: path.join(EXAMPLES, example) }, async (t, seen) => {
     const preview = await t.preview({ policyPacks: [POLICY_PACK] });
     assert.deepEqual(describeViolations(preview), [], "the keyless-aws pack must pass the example at preview");
     const up = await t.up({ policyPacks: [POLICY_PACK] });
     assert.deepEqual(describeViolations(up), [], "the keyless-aws pack must pass the example at up");
-    held.push(...(await t.resources()));
+    seen(await t.resources());
     await verify(up.outputs, t);
     const again = await t.up({ policyPacks: [POLICY_PACK] });
     const changed = again.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn}`);
     assert.deepEqual(changed, [], "a second up of an unchanged example must change nothing");
-    held.push(...(await t.resources()));
+    seen(await t.resources());
     await t.destroy();
     assert.deepEqual(
       (await t.resources()).filter((r) => r.custom),
       [],
       "destroy must leave nothing in the stack's state",
     );
-  } catch (err) {
-    failed = true;
-    throw err;
-  } finally {
-    try {
-      await t.dispose();
-    } finally {
-      if (!failed) await assertNoLeftovers(held);
-    }
-  }
+  });
+}
+
+/**
+ * Asserts what makes an instance keyless: its role trusts EC2 only, its profile holds that role, the instance is
+ * associated with that profile, and IMDSv2 is required with hop limit 1.
+ */
+export async function assertInstanceOnRole(instanceId: string, profile: string, role: string): Promise<void> {
+  await assertRoleTrusts(role, "ec2.amazonaws.com");
+  await assertProfileHoldsRole(profile, role);
+  await assertInstanceProfileAssociation(instanceId, profile);
+  await assertMetadataOptions(instanceId, {
+    httpTokens: "required",
+    httpEndpoint: "enabled",
+    httpPutResponseHopLimit: 1,
+  });
 }
 
 /** One statement of an IAM policy document, with its lists normalised. */
