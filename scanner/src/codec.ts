@@ -170,7 +170,8 @@ export function isStrictText(bytes: Buffer): boolean {
   return looksUtf16le(bytes) || isUtf8(bytes);
 }
 
-function looksUtf16le(bytes: Buffer): boolean {
+/** Mostly UTF-16LE text: every other byte zero, the rest printable. */
+export function looksUtf16le(bytes: Buffer): boolean {
   if (bytes.length < 8 || bytes.length % 2 !== 0) return false;
   const sample = Math.min(bytes.length, 1024);
   let zeros = 0;

@@ -88,6 +88,21 @@ function fingerprint(key: string | Uint8Array, f: Finding, value: string): strin
   return createHmac("sha256", key).update(`${f.kind}\0${what}`).digest("hex").slice(0, 32);
 }
 
+/**
+ * An `undecodable-layer` finding made outside a scan (the CLI's file-size cap), fingerprinted from
+ * `basis` (a stable reason, so that a baseline keeps matching when a number in the description changes).
+ * @internal
+ */
+export function undecodableFinding(
+  layer: string,
+  description: string,
+  basis: string,
+  key: string | Uint8Array = DEFAULT_FINGERPRINT_KEY,
+): Finding {
+  const f: Finding = { kind: "undecodable-layer", layer, line: 1, preview: "", description: basis, fingerprint: "" };
+  return { ...f, description, fingerprint: fingerprint(key, f, "") };
+}
+
 const blobLabels: Readonly<Record<Blob["encoding"], string>> = {
   base64: "base64",
   hex: "hex",
