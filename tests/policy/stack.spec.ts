@@ -277,6 +277,45 @@ describe("#least-privilege", () => {
     assertHasViolation(await run(inline), { message: "by an inline policy" });
   });
 
+  it("at preview, checks a new role linked only by dependency (its name and ARN unknown) with no advisory note", async () => {
+    // GIVEN a new role whose name and ARN the engine does not know yet, linked to its profile, its inline policy and a
+    // managed policy attachment only through property dependencies, as `pulumi preview` sends a first deployment
+    const preview = (statementActions: string): StackResourceSpec[] => [
+      {
+        type: aws.iam.Role,
+        name: "new-role",
+        props: { name: UNKNOWN, arn: UNKNOWN, assumeRolePolicy: trust("ec2.amazonaws.com") },
+      },
+      {
+        type: aws.iam.InstanceProfile,
+        name: "new-profile",
+        props: { role: UNKNOWN },
+        propertyDependencies: { role: ["new-role"] },
+      },
+      {
+        type: aws.iam.RolePolicy,
+        name: "new-read",
+        props: { role: UNKNOWN, policy: doc(statementActions) },
+        propertyDependencies: { role: ["new-role"] },
+      },
+      {
+        type: aws.iam.RolePolicyAttachment,
+        name: "new-admin",
+        props: { role: UNKNOWN, policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" },
+        propertyDependencies: { role: ["new-role"] },
+      },
+    ];
+    // THEN a least-privilege role passes outright, and a wildcard is found through the dependency links
+    assertNoViolations(await run(preview("s3:GetObject")));
+    assertHasViolation(await run(preview("s3:*")), {
+      message: "`s3:*` (all actions of a service) by role policy `new-read`",
+    });
+    const admin = replace(preview("s3:GetObject"), "new-admin", {
+      policyArn: "arn:aws:iam::aws:policy/AdministratorAccess",
+    });
+    assertHasViolation(await run(admin), { message: "AdministratorAccess" });
+  });
+
   it("flags an invalid policy document", async () => {
     assertHasViolation(await run(replace(happyStack(), "web-read", { policy: "nope" })), {
       message: "is not a valid policy document",

@@ -1,7 +1,7 @@
 // IAM documents and the compute-to-role graph of a stack, for the stack policies.
 import type { PolicyResource } from "@pulumi/policy";
 import { T } from "./types";
-import type { Undecided } from "./unknown";
+import { readIfKnown, type Undecided } from "./unknown";
 
 /** @internal */
 export interface Statement {
@@ -97,8 +97,9 @@ export class RoleGraph {
   ) {
     for (const r of resources) {
       if (r.type !== T.role) continue;
-      const name = undecided.read(`name of role \`${r.name}\``, () => str(r.props["name"]), r.urn);
-      const arn = undecided.read(`ARN of role \`${r.name}\``, () => str(r.props["arn"]), r.urn);
+      // Only an index: a new role's name or ARN is unknown at preview, and links to it then go by dependency.
+      const name = readIfKnown(() => str(r.props["name"]));
+      const arn = readIfKnown(() => str(r.props["arn"]));
       if (name !== undefined) this.byName.set(name, r);
       if (arn !== undefined) this.byArn.set(arn, r);
     }
@@ -116,10 +117,10 @@ export class RoleGraph {
 
   /** A role attachment's role (`role`, `roleName` or one of `roles`). */
   attachedRoles(r: PolicyResource, property: string): PolicyResource[] {
-    const v = this.undecided.read(`\`${property}\` of \`${r.name}\``, () => r.props[property], r.urn);
-    const values = Array.isArray(v) ? v : [v];
     const out = new Set<PolicyResource>();
     for (const d of r.propertyDependencies[property] ?? []) if (d.type === T.role) out.add(d);
+    const v = this.linkValue(r, property, out.size > 0);
+    const values = Array.isArray(v) ? v : [v];
     for (const x of values) {
       const role = this.resolve({ ...r, propertyDependencies: {} }, property, x);
       if (role !== undefined) out.add(role);
@@ -127,12 +128,23 @@ export class RoleGraph {
     return [...out];
   }
 
+  /**
+   * The value of a property that links to a role. When the link is already known through a dependency, an unknown
+   * value (a new role's name at preview) decides nothing and is not recorded as undecided.
+   */
+  private linkValue(r: PolicyResource, property: string, linkedByDependency: boolean): unknown {
+    const read = () => r.props[property];
+    return linkedByDependency
+      ? readIfKnown(read)
+      : this.undecided.read(`\`${property}\` of \`${r.name}\``, read, r.urn);
+  }
+
   /** Every role used by an instance profile, a Lambda function or an ECS task definition. */
   uses(): RoleUse[] {
     const out: RoleUse[] = [];
     const add = (user: PolicyResource, property: string, how: string, service: string): void => {
-      const value = this.undecided.read(`\`${property}\` of \`${user.name}\``, () => user.props[property], user.urn);
-      const role = this.resolve(user, property, value);
+      const linked = (user.propertyDependencies[property] ?? []).some((d) => d.type === T.role);
+      const role = this.resolve(user, property, this.linkValue(user, property, linked));
       if (role !== undefined) out.push({ role, user, how, service });
     };
     for (const r of this.resources) {

@@ -23,6 +23,20 @@ export const failOnUnknownSchema: Record<string, PolicyConfigJSONSchema> = {
 };
 
 /**
+ * Reads a value that is useful when known and not needed when unknown (for example a role's name, when the link to it
+ * is also known through a dependency): undefined when unknown, and nothing recorded.
+ * @internal
+ */
+export function readIfKnown<R>(read: () => R): R | undefined {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof UnknownValueError) return undefined;
+    throw err;
+  }
+}
+
+/**
  * Collects reads of values that may be unknown during preview (@pulumi/policy's proxy throws
  * UnknownValueError on them), so that a policy checks everything it can before deciding.
  * @internal
