@@ -55,7 +55,10 @@ export interface InstanceMetadataServer {
   readonly instanceId: string;
   /** The instance profile associated with the instance when last read. */
   readonly profileName: string;
-  /** The association id (EC2 `iip-assoc-…`) when last read: a new one means a new profile was associated. */
+  /**
+   * The association id (EC2 `iip-assoc-…`) when last read. AWS issues a new one when the profile is replaced;
+   * LocalStack's moto keeps the id across ReplaceIamInstanceProfileAssociation.
+   */
   readonly associationId: string;
   /** The role the profile holds, whose credentials are served under `iam/security-credentials/<roleName>`. */
   readonly roleName: string;
@@ -112,38 +115,33 @@ export async function serveInstanceMetadata(
   const binary = options.mockBinary ?? requireMetadataMock();
   const sessionName = options.sessionName ?? instanceId;
   const timeoutMs = options.startTimeoutMs ?? 10_000;
-  const dir = mkdtempSync(path.join(os.tmpdir(), "keyless-imds-"));
   let identity = await readInstance(instanceId);
+  let credentials = await assumeRole(identity.roleArn, sessionName);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "keyless-imds-"));
   let port = await freePort();
-  let mock: RunningMock | undefined;
-  const start = async () => {
-    const credentials = await assumeRole(identity.roleArn, sessionName);
-    const config = mockConfig(instanceId, identity, credentials);
-    mock = await startMock({
+  const launch = () =>
+    startMock({
       binary,
       dir,
       port,
       timeoutMs,
       instanceId,
-      config,
+      config: mockConfig(instanceId, identity, credentials),
       tokensRequired: identity.tokensRequired,
     });
-  };
+  let mock: RunningMock;
   try {
-    await start();
-  } catch (err) {
-    // A port taken between freePort() and the mock's bind: once more on another port.
-    if (!(err instanceof InstanceMetadataError && /address already in use/.test(err.message))) {
-      rmSync(dir, { recursive: true, force: true });
-      throw err;
-    }
-    port = await freePort();
-    await start().catch((again) => {
-      rmSync(dir, { recursive: true, force: true });
-      throw again;
+    mock = await launch().catch(async (err) => {
+      // A port taken between freePort() and the mock's bind: once more on another port.
+      if (!(err instanceof InstanceMetadataError && /address already in use/.test(err.message))) throw err;
+      port = await freePort();
+      return launch();
     });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
-  const killOnExit = () => mock?.child.kill("SIGKILL");
+  const killOnExit = () => mock.child.kill("SIGKILL");
   process.once("exit", killOnExit);
   let stopped = false;
   const server: InstanceMetadataServer = {
@@ -164,18 +162,20 @@ export async function serveInstanceMetadata(
     async refresh() {
       if (stopped) throw new InstanceMetadataError("MockStartFailed", "refresh() after stop()");
       const next = await readInstance(instanceId);
+      const nextCredentials = await assumeRole(next.roleArn, sessionName);
       // The mock reads its configuration once (its watch mode keeps the old role's path), so it is restarted on
       // the same port: the endpoint stays the same and the new credentials are served when refresh() returns.
-      await mock?.stop();
+      await mock.stop();
       identity = next;
-      await start();
+      credentials = nextCredentials;
+      mock = await launch();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       process.removeListener("exit", killOnExit);
       try {
-        await mock?.stop();
+        await mock.stop();
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -190,8 +190,14 @@ export interface ChainIdentity {
   readonly arn: string;
   /** The account id. */
   readonly account: string;
-  /** Whether the access key id is temporary (`ASIA…`, with a session token) rather than a user's key (`AKIA…`). */
+  /**
+   * Whether the credentials are temporary: an `ASIA…` key id with a session token, not a user's `AKIA…` key.
+   * LocalStack marks its own keys with an L (`LSIA…`, `LKIA…`) unless started with `PARITY_AWS_ACCESS_KEY_ID=1`;
+   * `LSIA` counts as temporary.
+   */
   readonly temporary: boolean;
+  /** The first four characters of the access key id (`ASIA`, `LSIA`, …): the kind of key, not the key. */
+  readonly keyIdPrefix: string;
   /** Whether the chain's last link, the instance metadata service, supplied the credentials. */
   readonly fromInstanceMetadata: boolean;
   /** How long the child process took, from spawn to answer, in milliseconds. */
@@ -222,7 +228,7 @@ export interface ChainOptions {
  * is. It runs in a child process whose environment holds no AWS keys, profile or container-credential variables
  * (config and credentials files point at paths that do not exist), only `AWS_EC2_METADATA_SERVICE_ENDPOINT`,
  * `AWS_EC2_METADATA_V1_DISABLED=true` (no token-less fallback: IMDSv2 only), `AWS_REGION` and
- * `AWS_ENDPOINT_URL_STS`. Nothing secret leaves the child: only the ARN, the account and booleans.
+ * `AWS_ENDPOINT_URL_STS`. Nothing secret leaves the child: only the ARN, the account, the key id's kind and booleans.
  *
  * @param imdsEndpoint - the metadata service, for example {@link InstanceMetadataServer.endpoint}
  * @example
@@ -266,8 +272,11 @@ export async function callerIdentityThroughImds(
         },
       );
     });
-    const got = JSON.parse(out) as Omit<ChainIdentity, "durationMs">;
-    return { ...got, durationMs: Date.now() - started };
+    const { hasSessionToken, ...got } = JSON.parse(out) as Omit<ChainIdentity, "durationMs" | "temporary"> & {
+      hasSessionToken: boolean;
+    };
+    const temporary = /^[AL]SIA$/.test(got.keyIdPrefix) && hasSessionToken;
+    return { ...got, temporary, durationMs: Date.now() - started };
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
@@ -286,7 +295,8 @@ const logger = { debug: (...m) => debug.push(m.join(" ")), info() {}, warn() {},
   process.stdout.write(JSON.stringify({
     arn: who.Arn,
     account: who.Account,
-    temporary: creds.accessKeyId.startsWith("ASIA") && Boolean(creds.sessionToken),
+    keyIdPrefix: creds.accessKeyId.slice(0, 4),
+    hasSessionToken: Boolean(creds.sessionToken),
     fromInstanceMetadata: debug.some((m) => m.includes("remoteProvider::fromInstanceMetadata")),
   }));
 })().catch((e) => {
