@@ -45,8 +45,15 @@ export async function runExampleJourney(journey: ExampleJourney): Promise<void> 
   const { example, services = ["iam", "sts", "ec2"], verify, ...stackArgs } = journey;
   await requireLocalStack(services);
   await withProviderStack({ ...stackArgs, workDir: path.join(EXAMPLES, example) }, async (t, seen) => {
+    // At preview a value built from a new resource's outputs (a policy naming a new bucket's ARN) is unknown: the
+    // pack says so in an advisory note and checks it during up, where no violation of any level is accepted.
     const preview = await t.preview({ policyPacks: [POLICY_PACK] });
-    assert.deepEqual(describeViolations(preview), [], "the keyless-aws pack must pass the example at preview");
+    const decided = preview.violations.filter((v) => !/can't run policy .* during preview/.test(v.message));
+    assert.deepEqual(
+      describeViolations({ ...preview, violations: decided }),
+      [],
+      "the keyless-aws pack must pass the example at preview",
+    );
     const up = await t.up({ policyPacks: [POLICY_PACK] });
     assert.deepEqual(describeViolations(up), [], "the keyless-aws pack must pass the example at up");
     seen(await t.resources());
