@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import { refuseAccessKey } from "./access-key";
 import { checkEnvironment, checkUserData } from "./credentials";
@@ -82,11 +83,14 @@ function harden(args: pulumi.ResourceTransformArgs, o: ResolvedHardenOptions): P
  */
 export function hardeningTransform(options?: HardenStackOptions): pulumi.ResourceTransform {
   const o = resolveHardenOptions(options);
-  return (args) => {
+  // The engine calls a transform back through the SDK's callback server, outside the program's async context. An
+  // Automation API (inline) program keeps its engine connection in that context, so without binding the transform to
+  // it `pulumi.log` finds no engine there and prints to the host's stdout instead of the preview.
+  return AsyncResource.bind((args: pulumi.ResourceTransformArgs) => {
     if (!args.custom || !o.types.has(args.type)) return undefined;
     const props = harden(args, o);
     // Hand the engine back the original inputs object when nothing changed: the safest no-op.
     const changed = Object.keys(props).some((k) => props[k] !== args.props[k]);
     return changed ? { props, opts: args.opts } : undefined;
-  };
+  });
 }
