@@ -3,7 +3,10 @@ import { validateExceptionReason } from "../iam/policy-statement";
 import { isRecord, mapValue } from "./engine-values";
 import { HARDEN_OPT_OUT_TAG, type ResolvedHardenOptions } from "./options";
 
-/** Why a resource is left alone, and where that was said. */
+/**
+ * Why a resource is left alone, and where that was said.
+ * @internal
+ */
 export interface OptOut {
   readonly reason: string;
   /** `name`: in `options.optOuts`; `tag`: the resource's own {@link HARDEN_OPT_OUT_TAG} tag. */
@@ -21,7 +24,7 @@ export function findOptOut(name: string, tags: unknown, options: ResolvedHardenO
   // Tags as the engine hands them: maybe a secret wrapper, maybe holding unknowns (preview). An Output (a direct call)
   // cannot be read now: it does not opt out.
   const plain = pulumi.runtime.isRpcSecret(tags) ? pulumi.runtime.unwrapRpcSecret(tags) : tags;
-  if (!isRecord(plain) || !(HARDEN_OPT_OUT_TAG in plain)) return undefined;
+  if (!isRecord(plain) || pulumi.Output.isInstance(plain) || !(HARDEN_OPT_OUT_TAG in plain)) return undefined;
   const reason = plain[HARDEN_OPT_OUT_TAG];
   if (typeof reason !== "string") return { reason: "(not known yet)", source: "tag" };
   validateExceptionReason(reason, `${name}.tags["${HARDEN_OPT_OUT_TAG}"]`);

@@ -496,6 +496,9 @@ describe("hardenStack", () => {
       const tags = { [HARDEN_OPT_OUT_TAG]: "ticket OPS-7: appliance AMI without IMDSv2" };
       assert.equal(transformed(hardeningTransform(), TEMPLATE, "appliance", { tags }), undefined);
       assert.match(logs.info[0]!, /"appliance": left as it is, opted out by tag keyless:harden-opt-out: ticket OPS-7/);
+      // tags known only at deploy time cannot opt out: the resource is hardened
+      const later = transformed(hardeningTransform(), TEMPLATE, "later", { tags: pulumi.output(tags) });
+      assert.deepEqual(later?.["metadataOptions"], IMDSV2);
       // a tag whose value is not known yet (preview) still opts out
       assert.equal(
         transformed(hardeningTransform(), TEMPLATE, "p", { tags: { [HARDEN_OPT_OUT_TAG]: pulumi.unknown } }),
