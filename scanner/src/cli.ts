@@ -2,8 +2,21 @@
 // keyless-scan [options] PATH...   (`-` reads standard input; directories are walked honouring .gitignore)
 // keyless-scan --staged | --git [RANGE]
 // Exit 0: nothing found; 1: something found; 2: usage or read error.
-import { readFileSync, statSync } from "node:fs";
-import { type FileResult, formatReport, type OutputFormat, outputFormats, summarise } from "./report";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import {
+  type AllowedFinding,
+  allowMarker,
+  type FileResult,
+  formatBaseline,
+  formatReport,
+  locationFingerprint,
+  type OutputFormat,
+  outerLine,
+  outputFormats,
+  parseBaseline,
+  summarise,
+} from "./report";
 import { scan, undecodableFinding } from "./scan";
 import { GitError, historyBlobs, type SourceEvent, stagedFiles, walkPath } from "./sources";
 import type { Finding, ScanOptions } from "./types";
@@ -15,8 +28,12 @@ export interface CliIo {
   /** Reads a path named on the command line that is not a directory (and is how tests inject read errors). */
   readonly readFile: (path: string) => Uint8Array;
   readonly readStdin: () => Uint8Array;
+  /** Writes the `--write-baseline` file. */
+  readonly writeFile?: (path: string, text: string) => void;
   /** The working directory for `--staged` and `--git`. */
   readonly cwd?: string;
+  /** The environment (`KEYLESS_SCAN_FINGERPRINT_KEY`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export const EXIT_CLEAN = 0;
@@ -32,12 +49,16 @@ const USAGE = `usage: keyless-scan [options] PATH...     scan files and director
   Finds AWS access key ids, secret access keys and session tokens, through base64, hex, percent-encoding,
   gzip/zlib, MIME multipart and cloud-init layers. Values are never printed.
 options:
-  --format text|json        output format (default text); --json is --format json
+  --format text|json|sarif  output format (default text); --json is --format json; sarif is SARIF 2.1.0
+  --baseline FILE           do not report findings whose fingerprints FILE holds
+  --write-baseline FILE     write the fingerprints of every finding to FILE (accepting them) and exit 0
   --max-depth N             encoding layers opened below the input (default 8)
   --max-decoded-bytes N     bytes all decoders together may produce per file (default 8388608)
   --max-file-size N         larger files are reported as not scanned (default ${DEFAULT_MAX_FILE_SIZE})
 Directories are walked recursively, honouring .gitignore; binary files are skipped unless compressed in a
 format the scanner opens; symlinks are followed once.
+A finding is allowed by \`keyless:allow <reason>\` on its line (the reason is required).
+KEYLESS_SCAN_FINGERPRINT_KEY keys the fingerprints (keep it private and stable).
 Exit status: 0 nothing found, 1 something found, 2 usage or read error.`;
 
 type Mode =
@@ -47,6 +68,8 @@ type Mode =
 
 interface Parsed {
   readonly format: OutputFormat;
+  readonly baseline?: string;
+  readonly writeBaseline?: string;
   readonly mode: Mode;
   readonly options: ScanOptions;
   readonly maxFileSize: number;
@@ -62,6 +85,8 @@ function parse(argv: readonly string[]): Parsed | string {
   let maxDecodedBytes: number | undefined;
   let maxFileSize = DEFAULT_MAX_FILE_SIZE;
   let onlyPaths = false;
+  let baseline: string | undefined;
+  let writeBaseline: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     if (onlyPaths || arg === "-" || !arg.startsWith("-")) {
@@ -76,6 +101,13 @@ function parse(argv: readonly string[]): Parsed | string {
         return `--format needs one of ${outputFormats.join(", ")}${value === undefined ? "" : `, not ${JSON.stringify(value)}`}`;
       }
       format = value as OutputFormat;
+    } else if (arg === "--baseline" || arg === "--write-baseline") {
+      const value = argv[++i];
+      if (value === undefined || value.length === 0 || (value.startsWith("-") && value !== "-")) {
+        return `${arg} needs a FILE${value === undefined ? "" : `, not ${JSON.stringify(value)}`}`;
+      }
+      if (arg === "--baseline") baseline = value;
+      else writeBaseline = value;
     } else if (arg === "--staged") {
       staged = true;
     } else if (arg === "--git") {
@@ -106,7 +138,7 @@ function parse(argv: readonly string[]): Parsed | string {
   else if (git) mode = range === undefined ? { kind: "git" } : { kind: "git", range };
   else if (paths.length === 0) return "no PATH given (or --staged, or --git)";
   else mode = { kind: "paths", paths };
-  return { format, mode, options: { maxDepth, maxDecodedBytes }, maxFileSize };
+  return { format, mode, options: { maxDepth, maxDecodedBytes }, maxFileSize, baseline, writeBaseline };
 }
 
 /** The inputs of a run, as source events. */
@@ -160,23 +192,60 @@ export function main(argv: readonly string[], io: CliIo): number {
     io.stderr(`${USAGE}\n`);
     return EXIT_USAGE;
   }
+  const key = (io.env ?? process.env).KEYLESS_SCAN_FINGERPRINT_KEY;
+  const options: ScanOptions =
+    key === undefined || key === "" ? parsed.options : { ...parsed.options, fingerprintKey: key };
+  let baseline: ReadonlySet<string> = new Set();
+  if (parsed.baseline !== undefined) {
+    try {
+      baseline = parseBaseline(Buffer.from(io.readFile(parsed.baseline)).toString("utf8"));
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      const why = typeof code === "string" ? `cannot read it: ${code}` : (err as Error).message;
+      io.stderr(`keyless-scan: --baseline ${parsed.baseline}: ${why}\n`);
+      return EXIT_USAGE;
+    }
+  }
   const results: FileResult[] = [];
   let readError = false;
   let skipped = 0;
+  let baselined = 0;
   // A summary on standard error where files were found by walking rather than named.
   const walked = parsed.mode.kind !== "paths" || parsed.mode.paths.some(isDirectoryPath);
+  /** Splits a file's findings into those that stand, those allowed inline, and those in the baseline. */
+  const judge = (file: string, commit: string | undefined, findings: readonly Finding[], bytes?: Buffer): void => {
+    const stand: Finding[] = [];
+    const allowed: AllowedFinding[] = [];
+    let text: string | undefined;
+    for (const f of findings) {
+      if (baseline.has(locationFingerprint(file, f))) {
+        baselined++;
+        continue;
+      }
+      text ??= bytes?.toString("utf8") ?? "";
+      const line = outerLine(f);
+      const reason = allowMarker(text, line);
+      if (reason === undefined) {
+        stand.push(f);
+      } else if (reason === "") {
+        io.stderr(
+          `keyless-scan: ${file}:${line}: keyless:allow needs a reason (keyless:allow <reason>); the finding stands\n`,
+        );
+        stand.push(f);
+      } else {
+        allowed.push({ finding: f, reason });
+      }
+    }
+    results.push({ file, commit, findings: stand, allowed });
+  };
   try {
     for (const event of sources(parsed, io)) {
       switch (event.type) {
         case "scan":
-          results.push({ file: event.file, commit: event.commit, findings: scan(event.bytes, parsed.options) });
+          judge(event.file, event.commit, scan(event.bytes, options), event.bytes);
           break;
         case "too-large":
-          results.push({
-            file: event.file,
-            commit: event.commit,
-            findings: [tooLarge(event.size, parsed.maxFileSize)],
-          });
+          judge(event.file, event.commit, [tooLarge(event.size, parsed.maxFileSize, options.fingerprintKey)]);
           break;
         case "skipped":
           skipped++;
@@ -194,19 +263,45 @@ export function main(argv: readonly string[], io: CliIo): number {
     io.stderr(`keyless-scan: ${parsed.mode.kind === "staged" ? "--staged" : "--git"}: ${err.message}\n`);
     return EXIT_USAGE;
   }
+  if (parsed.writeBaseline !== undefined) {
+    const count = new Set(results.flatMap((r) => r.findings.map((f) => locationFingerprint(r.file, f)))).size;
+    try {
+      (io.writeFile ?? writeFileSync)(parsed.writeBaseline, formatBaseline(results));
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      io.stderr(
+        `keyless-scan: --write-baseline ${parsed.writeBaseline}: cannot write it: ${typeof code === "string" ? code : "write error"}\n`,
+      );
+      return EXIT_USAGE;
+    }
+    io.stderr(`keyless-scan: wrote ${count} fingerprint${count === 1 ? "" : "s"} to ${parsed.writeBaseline}\n`);
+    return readError ? EXIT_USAGE : EXIT_CLEAN;
+  }
   const found = results.some((r) => r.findings.length > 0);
-  io.stdout(formatReport(parsed.format, results));
-  if (parsed.format === "text" && (walked || skipped > 0)) io.stderr(summarise(results, skipped));
+  io.stdout(formatReport(parsed.format, results, toolVersion()));
+  const accepted = baselined > 0 || results.some((r) => (r.allowed?.length ?? 0) > 0);
+  if (parsed.format === "text" && (walked || skipped > 0 || accepted))
+    io.stderr(summarise(results, skipped, baselined));
   if (readError) return EXIT_USAGE;
   return found ? EXIT_FOUND : EXIT_CLEAN;
 }
 
-function tooLarge(size: number, cap: number): Finding {
+function tooLarge(size: number, cap: number, key: string | Uint8Array | undefined): Finding {
   return undecodableFinding(
     "raw",
     `Could not open layer: the file is ${size} bytes, over the --max-file-size cap of ${cap} bytes, and was not scanned; raise --max-file-size to scan it`,
     "file over the size cap",
+    key,
   );
+}
+
+function toolVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version: string })
+      .version;
+  } catch {
+    return "0.0.0";
+  }
 }
 
 /** The process entry point, used by bin/keyless-scan.js. */

@@ -9,6 +9,7 @@ export {
   secretAccessKeyRule,
   sessionTokenPrefixes,
   sessionTokenRule,
+  undecodableLayerRule,
 } from "./rules";
 export {
   DEFAULT_FINGERPRINT_KEY,

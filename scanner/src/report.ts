@@ -1,8 +1,16 @@
-// The edge: output formats. The detector's findings come in; text, JSON (and SARIF) go out. No value
-// ever reaches here: findings carry a four-character preview and a keyed fingerprint.
+// The edge: output formats, inline allow markers and baselines. The detector's findings come in; text, JSON
+// and SARIF go out. No value ever reaches here: findings carry a four-character preview and a keyed
+// fingerprint, and baselines hold fingerprints only.
 import { createHash } from "node:crypto";
-import { formatFinding } from "./format";
-import type { Finding } from "./types";
+import { formatFinding, kindLabel } from "./format";
+import { rules, undecodableLayerRule } from "./rules";
+import type { Finding, FindingKind } from "./types";
+
+/** A finding accepted by a `keyless:allow <reason>` marker on its line. */
+export interface AllowedFinding {
+  readonly finding: Finding;
+  readonly reason: string;
+}
 
 /** The findings of one scanned file (or git blob). */
 export interface FileResult {
@@ -10,10 +18,14 @@ export interface FileResult {
   readonly file: string;
   /** For blobs from git history: the commit that added or changed the blob. */
   readonly commit?: string;
+  /** Findings that stand (neither allowed inline nor in the baseline). */
   readonly findings: readonly Finding[];
+  /** Findings allowed by an inline marker (reported as suppressed in SARIF, counted elsewhere). */
+  readonly allowed?: readonly AllowedFinding[];
 }
 
-export const outputFormats = ["text", "json"] as const;
+export const outputFormats = ["text", "json", "sarif"] as const;
+/** `text` (one line per finding), `json` (one document) or `sarif` (SARIF 2.1.0, as GitHub code scanning ingests it). */
 export type OutputFormat = (typeof outputFormats)[number];
 
 /**
@@ -25,9 +37,87 @@ export function locationFingerprint(file: string, f: Finding): string {
   return createHash("sha256").update(`${file}\0${f.fingerprint}`).digest("hex").slice(0, 32);
 }
 
+/**
+ * The line of the finding in the file as given: its line when it is in the raw layer, the line a decoded run
+ * starts on (`base64 (line 7) > gzip` -> 7), else 1 (the whole file is an encoding, or a MIME part).
+ */
+export function outerLine(f: Finding): number {
+  if (f.layer === "raw") return f.line;
+  const first = f.layer.split(" > ")[0] ?? "";
+  const m = /\(line (\d+)\)$/.exec(first);
+  return m === null ? 1 : Number(m[1]);
+}
+
+const MARKER = "keyless:allow";
+
+/**
+ * The `keyless:allow <reason>` marker on line `line` of `text`: the reason, `""` when the marker has none
+ * (which allows nothing), or undefined when there is no marker. The reason runs to the end of the line,
+ * less a comment's closing `-->` or `*\/`.
+ */
+export function allowMarker(text: string, line: number): string | undefined {
+  let start = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf("\n", start);
+    if (nl < 0) return undefined;
+    start = nl + 1;
+  }
+  let end = text.indexOf("\n", start);
+  if (end < 0) end = text.length;
+  const lineText = text.slice(start, end);
+  const at = lineText.indexOf(MARKER);
+  if (at < 0) return undefined;
+  const rest = lineText.slice(at + MARKER.length);
+  if (rest.length > 0 && !/^\s/.test(rest)) return undefined; // `keyless:allowed`: not the marker
+  return rest
+    .replace(/(-->|\*\/)\s*$/, "")
+    .trim()
+    .slice(0, 200);
+}
+
+/** A baseline file: fingerprints only (`locationFingerprint`), never a value, a preview or a path. */
+export interface Baseline {
+  readonly tool: "keyless-scan";
+  readonly version: 1;
+  readonly fingerprints: readonly string[];
+}
+
+/** Parses a baseline file's text; throws an Error saying what is wrong (never echoing the content). */
+export function parseBaseline(text: string): ReadonlySet<string> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new Error("not JSON");
+  }
+  const b = doc as Partial<Baseline> | null;
+  if (b === null || typeof b !== "object" || b.tool !== "keyless-scan" || b.version !== 1) {
+    throw new Error(
+      'not a keyless-scan baseline (expected {"tool": "keyless-scan", "version": 1, "fingerprints": [...]})',
+    );
+  }
+  if (
+    !Array.isArray(b.fingerprints) ||
+    !b.fingerprints.every((f) => typeof f === "string" && /^[0-9a-f]{32}$/.test(f))
+  ) {
+    throw new Error("fingerprints must be an array of 32-hex-digit strings");
+  }
+  return new Set(b.fingerprints);
+}
+
+/** The baseline file that accepts every finding of `results`. */
+export function formatBaseline(results: readonly FileResult[]): string {
+  const fingerprints = [
+    ...new Set(results.flatMap((r) => r.findings.map((f) => locationFingerprint(r.file, f)))),
+  ].sort();
+  const doc: Baseline = { tool: "keyless-scan", version: 1, fingerprints };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
 /** The whole report in one format. */
-export function formatReport(format: OutputFormat, results: readonly FileResult[]): string {
+export function formatReport(format: OutputFormat, results: readonly FileResult[], toolVersion: string): string {
   if (format === "json") return `${JSON.stringify(results.map(jsonEntry), null, 2)}\n`;
+  if (format === "sarif") return `${JSON.stringify(sarif(results, toolVersion), null, 2)}\n`;
   let out = "";
   for (const r of results) {
     const where = r.commit === undefined ? r.file : `${r.commit.slice(0, 12)}:${r.file}`;
@@ -51,8 +141,96 @@ function jsonEntry(r: FileResult): object {
   };
 }
 
-/** One line for standard error after a text report: how much was scanned and skipped. */
-export function summarise(results: readonly FileResult[], skipped: number): string {
+/** One line for standard error after a text report: how much was scanned, skipped and accepted. */
+export function summarise(results: readonly FileResult[], skipped: number, baselined: number): string {
   const findings = results.reduce((n, r) => n + r.findings.length, 0);
-  return `keyless-scan: ${results.length} file${results.length === 1 ? "" : "s"} scanned, ${skipped} skipped, ${findings} finding${findings === 1 ? "" : "s"}\n`;
+  const allowed = results.reduce((n, r) => n + (r.allowed?.length ?? 0), 0);
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+  let out = `keyless-scan: ${plural(results.length, "file")} scanned, ${skipped} skipped, ${plural(findings, "finding")}`;
+  if (allowed > 0) out += `, ${allowed} allowed inline`;
+  if (baselined > 0) out += `, ${baselined} in the baseline`;
+  return `${out}\n`;
+}
+
+// SARIF 2.1.0 (OASIS), as GitHub code scanning ingests it: one run, the rule table as the driver's rules
+// (stable ids: the finding kinds), results with a physical location, partialFingerprints and, for findings
+// allowed inline, an inSource suppression.
+
+const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
+const FINGERPRINT_NAME = "keylessFingerprint/v1";
+
+const ruleTable: readonly { readonly id: FindingKind; readonly description: string }[] = [
+  ...rules.map((r) => ({ id: r.id, description: r.description })),
+  undecodableLayerRule,
+];
+
+const ruleHelp: Readonly<Record<FindingKind, string>> = {
+  "aws-access-key-id":
+    "Remove the key from the file and from git history, deactivate and delete it in IAM, and give the workload an IAM role (instance profile, Lambda or ECS task role) instead.",
+  "aws-secret-access-key":
+    "Remove the secret from the file and from git history, deactivate and delete its access key in IAM, and give the workload an IAM role instead.",
+  "aws-session-token":
+    "Remove the token; it expires, but until then it grants its role's permissions. Let the SDK's credential chain fetch temporary credentials instead.",
+  "undecodable-layer":
+    "Decode the layer and scan the result, or raise the limit the description names (--max-decoded-bytes, --max-depth, --max-file-size).",
+};
+
+/** `path/to/a b.sh` -> `path/to/a%20b.sh`; an absolute path becomes a file:// URI. */
+function toUri(file: string): string {
+  const encoded = file.split(/[\\/]/).map(encodeURIComponent).join("/");
+  return file.startsWith("/") ? `file://${encoded}` : encoded;
+}
+
+function sarif(results: readonly FileResult[], toolVersion: string): object {
+  const index = new Map(ruleTable.map((r, i) => [r.id, i]));
+  const result = (r: FileResult, f: Finding, allowed?: string): object => ({
+    ruleId: f.kind,
+    ruleIndex: index.get(f.kind),
+    level: "error",
+    message: {
+      text: `${kindLabel(f.kind)} at ${f.layer}, line ${f.line}${f.preview === "" ? "" : ` (${f.preview})`}: ${f.description}`,
+    },
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: toUri(r.file), ...(r.file.startsWith("/") ? {} : { uriBaseId: "%SRCROOT%" }) },
+          region: { startLine: outerLine(f) },
+        },
+      },
+    ],
+    partialFingerprints: { [FINGERPRINT_NAME]: locationFingerprint(r.file, f) },
+    properties: { layer: f.layer, layerLine: f.line, ...(r.commit === undefined ? {} : { commit: r.commit }) },
+    ...(allowed === undefined ? {} : { suppressions: [{ kind: "inSource", justification: allowed }] }),
+  });
+  return {
+    $schema: SARIF_SCHEMA,
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "keyless-scan",
+            version: toolVersion,
+            semanticVersion: toolVersion,
+            rules: ruleTable.map((r) => ({
+              id: r.id,
+              name: r.id
+                .split("-")
+                .map((w) => w[0]?.toUpperCase() + w.slice(1))
+                .join(""),
+              shortDescription: { text: kindLabel(r.id) },
+              fullDescription: { text: r.description },
+              help: { text: ruleHelp[r.id] },
+              defaultConfiguration: { level: "error" },
+              properties: { tags: ["security", "secrets", "aws"], precision: "high", "security-severity": "9.0" },
+            })),
+          },
+        },
+        results: results.flatMap((r) => [
+          ...r.findings.map((f) => result(r, f)),
+          ...(r.allowed ?? []).map((a) => result(r, a.finding, a.reason)),
+        ]),
+      },
+    ],
+  };
 }

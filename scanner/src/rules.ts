@@ -126,5 +126,15 @@ export const sessionTokenRule: Rule = {
   ],
 };
 
+/**
+ * What an `undecodable-layer` finding means. It comes from the layer walker, not from a rule with
+ * samples, but reports (SARIF) list it beside the rules under the same stable id.
+ */
+export const undecodableLayerRule = {
+  id: "undecodable-layer",
+  description:
+    "Identified a layer the scanner could not open (decompression bomb, corrupt or unsupported compression, nesting or budget beyond the limits, file over the size cap): what could not be read could hide a key",
+} as const;
+
 /** Every rule, in reporting order. */
 export const rules: readonly Rule[] = [accessKeyIdRule, secretAccessKeyRule, sessionTokenRule];
