@@ -10,7 +10,7 @@ describe("examples/ec2-s3-reader", function () {
     await runExampleJourney({
       example: "ec2-s3-reader",
       services: ["iam", "sts", "ec2", "s3"],
-      config: { ami: "ami-03cf127a", prefix: "daily/" },
+      config: { prefix: "daily/" },
       async verify(out) {
         const bucket = out["bucketName"] as string;
         const role = out["roleName"] as string;

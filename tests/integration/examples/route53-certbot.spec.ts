@@ -12,7 +12,7 @@ describe("examples/route53-certbot", function () {
     await runExampleJourney({
       example: "route53-certbot",
       services: ["iam", "sts", "ec2", "route53"],
-      config: { ami: "ami-03cf127a", domain: "certs.keyless-example.test" },
+      config: { domain: "certs.keyless-example.test" },
       async verify(out) {
         const zoneId = out["zoneId"] as string;
         const role = out["roleName"] as string;
