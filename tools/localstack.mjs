@@ -3,7 +3,8 @@
 //
 //   node tools/localstack.mjs start | stop | reset | status
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { capture, exists, root, run, step, toolsDir } from "./lib.mjs";
@@ -28,6 +29,15 @@ export const PORT = Number(process.env.KEYLESS_LOCALSTACK_PORT ?? 4566);
 export const ENDPOINT = `http://${HOST}:${PORT}`;
 export const MOTO_PORT = Number(process.env.KEYLESS_MOTO_PORT ?? 4567);
 export const MOTO_ENDPOINT = `http://${HOST}:${MOTO_PORT}`;
+/** LocalStack's account: moto reports the same one in its ARNs (its own default is 123456789012). */
+export const ACCOUNT_ID = "000000000000";
+
+/**
+ * keyless's Lambda runtime executor (tools/localstack-lambda-executor): LocalStack's Lambda control plane without
+ * Docker. Selected by name through LAMBDA_RUNTIME_EXECUTOR; LocalStack falls back to Docker on an unknown name.
+ */
+export const LAMBDA_EXECUTOR = "keyless-control-plane";
+const executorSource = path.join(root, "tools", "localstack-lambda-executor");
 
 const home = path.join(toolsDir, "localstack");
 const venv = path.join(home, `venv-${LOCALSTACK_VERSION}`);
@@ -65,10 +75,92 @@ function findPython() {
 
 let venvReady;
 
-/** Creates the venv once; a marker records what was installed so a second run does nothing. */
+/**
+ * Creates the venv once and installs keyless's Lambda executor into it; a marker for each records what was installed,
+ * so a second run does nothing and a changed executor reinstalls only the executor.
+ */
 export function ensureLocalStackVenv() {
-  venvReady ??= installVenv();
+  venvReady ??= installVenv().then(installLambdaExecutor);
   return venvReady;
+}
+
+/** A hash of the executor package's source files: its marker, so any change to them reinstalls it. */
+function executorHash() {
+  const hash = createHash("sha256");
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name === "__pycache__" || entry.name === "build" || entry.name.endsWith(".egg-info")) continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else
+        hash
+          .update(`${path.relative(executorSource, full)}\0`)
+          .update(readFileSync(full))
+          .update("\0");
+    }
+  };
+  walk(executorSource);
+  return hash.digest("hex");
+}
+
+/**
+ * Runs `fn` holding a lock file in the venv: other checkouts start LocalStack from the same venv, and two pip
+ * installs into one venv at once could leave it broken. A lock whose holder has died is taken over.
+ */
+async function withVenvLock(fn) {
+  const lock = path.join(venv, ".keyless-lock");
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch (err) {
+      if (err.code !== "EEXIST") throw err;
+      const holder = Number(readFileSync(lock, "utf8").trim());
+      if (!Number.isInteger(holder) || holder <= 0 || !alive(holder)) rmSync(lock, { force: true });
+      else if (Date.now() > deadline) throw new Error(`${lock} is held by pid ${holder} for over 300 s`);
+      else await sleep(500);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/** `pip install --no-deps` of the executor into the venv, only when its files changed; never touches anything else. */
+async function installLambdaExecutor() {
+  const marker = path.join(venv, ".keyless-lambda-executor");
+  const wanted = executorHash();
+  const installed = () => exists(marker) && readFileSync(marker, "utf8") === wanted;
+  if (installed()) return;
+  await withVenvLock(async () => {
+    if (installed()) return; // another process installed it while this one waited
+    await step(`Lambda executor ${LAMBDA_EXECUTOR} into the LocalStack venv`, () => {
+      run(python, [
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--force-reinstall",
+        executorSource,
+      ]);
+      const names = capture(python, [
+        "-c",
+        "import importlib.metadata as m; print(' '.join(e.name for e in m.entry_points(group='localstack.lambda.runtime_executor')))",
+      ]);
+      if (!names?.split(" ").includes(LAMBDA_EXECUTOR)) {
+        throw new Error(
+          `the Lambda executor was installed but LocalStack would not find it: entry points in ` +
+            `localstack.lambda.runtime_executor are [${names ?? "?"}], expected ${LAMBDA_EXECUTOR}.`,
+        );
+      }
+      writeFileSync(marker, wanted);
+    });
+  });
 }
 
 async function installVenv() {
@@ -217,6 +309,8 @@ const localstack = new Emulator({
     PERSISTENCE: "0",
     SKIP_SSL_CERT_DOWNLOAD: "1",
     DISABLE_EVENTS: "1",
+    // Functions become Active without Docker; invoking one fails with a message saying so.
+    LAMBDA_RUNTIME_EXECUTOR: LAMBDA_EXECUTOR,
   }),
   ready: async (endpoint) => {
     const h = await getJson(`${endpoint}/_localstack/health`);
@@ -224,12 +318,14 @@ const localstack = new Emulator({
   },
 });
 
-// LocalStack's open edition has no ECS: moto's standalone server (moto-ext, already in the venv) serves it.
+// LocalStack's open edition has no ECS, and its DynamoDB needs a jar under a licence that rules it out here:
+// moto's standalone server (moto-ext, already in the venv) serves both, with LocalStack's account id.
 const moto = new Emulator({
   title: "moto",
   port: MOTO_PORT,
   portVariable: "KEYLESS_MOTO_PORT",
   args: ["-m", "moto.server", "-H", HOST, "-p", String(MOTO_PORT)],
+  env: () => ({ MOTO_ACCOUNT_ID: ACCOUNT_ID }),
   ready: async (endpoint) => (await getJson(`${endpoint}/moto-api/data.json`)) !== undefined,
 });
 

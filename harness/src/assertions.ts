@@ -1,4 +1,6 @@
-/** Assertions over what LocalStack holds, read back with AWS SDK v3. */
+/** Assertions over what the emulators (LocalStack, moto) hold, read back with AWS SDK v3. */
+
+import { paginateListTables } from "@aws-sdk/client-dynamodb";
 import {
   DescribeIamInstanceProfileAssociationsCommand,
   DescribeInstancesCommand,
@@ -12,6 +14,9 @@ import {
   ListInstanceProfilesCommand,
   ListRolesCommand,
 } from "@aws-sdk/client-iam";
+import { paginateListFunctions } from "@aws-sdk/client-lambda";
+import { paginateListHostedZones } from "@aws-sdk/client-route-53";
+import { paginateListBuckets } from "@aws-sdk/client-s3";
 import { localStackClientConfig, localStackRegion } from "./localstack";
 import { AwsClients, defaultEndpoints } from "./provider/clients";
 import { RESOURCE_HANDLERS } from "./provider/provider";
@@ -116,20 +121,68 @@ export interface Leftover {
   readonly urn: string;
 }
 
+/** What one listing of an emulator yields: the ids it holds of one resource type. */
+type Lister = (clients: AwsClients, pageSize: number | undefined) => Promise<Set<string>>;
+
+async function collect<P>(pages: AsyncIterable<P>, ids: (page: P) => ReadonlyArray<string | undefined>) {
+  const out = new Set<string>();
+  for await (const page of pages) for (const id of ids(page)) if (id) out.add(id);
+  return out;
+}
+
 /**
- * The resources of `snapshot` (taken with `TestStack.resources()` before destroy) that the emulators still hold:
- * each is read back through its type's handler, and IAM roles, instance profiles and EC2 instances are also found
- * by listing (ECS task definitions too: any ACTIVE revision of a family the stack held). Types in `except` are skipped (for example Lambda functions, which LocalStack cannot delete).
+ * Types found only by listing their emulator, every page of it, by the id the provider gives them: never through
+ * the provider's own read handlers, so a handler bug cannot hide a leftover.
+ */
+const LISTED_ONLY: Readonly<Record<string, Lister>> = {
+  "aws:lambda/function:Function": (c, pageSize) =>
+    collect(paginateListFunctions({ client: c.lambda, pageSize }, {}), (p) =>
+      (p.Functions ?? []).map((f) => f.FunctionName),
+    ),
+  "aws:dynamodb/table:Table": (c, pageSize) =>
+    collect(paginateListTables({ client: c.dynamodb, pageSize }, {}), (p) => p.TableNames ?? []),
+  "aws:s3/bucket:Bucket": (c, pageSize) =>
+    collect(paginateListBuckets({ client: c.s3, pageSize }, {}), (p) => (p.Buckets ?? []).map((b) => b.Name)),
+  "aws:route53/zone:Zone": (c, pageSize) =>
+    collect(paginateListHostedZones({ client: c.route53, pageSize }, {}), (p) =>
+      (p.HostedZones ?? []).map((z) => z.Id?.replace(/^\/hostedzone\//, "")),
+    ),
+};
+
+/** Options of {@link findLeftovers}. */
+export interface FindLeftoversOptions {
+  /**
+   * Items per page when listing Lambda functions, DynamoDB tables, S3 buckets and Route 53 zones; tests use a small
+   * one to prove every page is read.
+   * @default - Each service's own page size.
+   */
+  readonly pageSize?: number;
+}
+
+/**
+ * The resources of `snapshot` (taken with `TestStack.resources()` before destroy) that the emulators still hold.
+ * Lambda functions, DynamoDB tables, S3 buckets and Route 53 zones are found by listing their emulator (every page);
+ * other types are read back through their type's handler, and IAM roles, instance profiles and EC2 instances are also
+ * found by listing (ECS task definitions too: any ACTIVE revision of a family the stack held). Types in `except` are
+ * skipped.
  */
 export async function findLeftovers(
   snapshot: readonly StateResource[],
   except: readonly string[] = [],
+  options: FindLeftoversOptions = {},
 ): Promise<Leftover[]> {
   const clients = new AwsClients(localStackRegion(), defaultEndpoints());
   const ctx = { clients, region: localStackRegion(), warn: async () => undefined };
   const custom = snapshot.filter((r) => r.custom && r.id && !r.type.startsWith("pulumi:") && !except.includes(r.type));
   const found: Leftover[] = [];
+  for (const [type, list] of Object.entries(LISTED_ONLY)) {
+    const ofType = custom.filter((r) => r.type === type);
+    if (ofType.length === 0) continue;
+    const held = await list(clients, options.pageSize);
+    for (const r of ofType) if (held.has(r.id as string)) found.push({ type, id: r.id as string, urn: r.urn });
+  }
   for (const r of custom) {
+    if (r.type in LISTED_ONLY) continue;
     const h = RESOURCE_HANDLERS.get(r.type);
     if (!h) continue;
     const still = await h.read(ctx, r.id as string, { ...(r.outputs ?? {}) });

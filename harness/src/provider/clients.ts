@@ -1,12 +1,18 @@
-/** AWS SDK v3 clients pointed at the emulators: LocalStack for IAM, STS, EC2 and Lambda; moto for ECS. */
+/**
+ * AWS SDK v3 clients pointed at the emulators: LocalStack for IAM, STS, EC2, Lambda, S3 and Route 53; moto for ECS
+ * and DynamoDB.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { Route53Client } from "@aws-sdk/client-route-53";
+import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
 import { LOCALSTACK_CREDENTIALS, localStackEndpoint } from "../localstack";
 
-/** The moto server that serves ECS: `KEYLESS_MOTO_ENDPOINT`, else http://127.0.0.1:4567. */
+/** The moto server that serves ECS and DynamoDB: `KEYLESS_MOTO_ENDPOINT`, else http://127.0.0.1:4567. */
 export function motoEndpoint(): string {
   return process.env["KEYLESS_MOTO_ENDPOINT"] ?? "http://127.0.0.1:4567";
 }
@@ -18,12 +24,19 @@ export interface Endpoints {
   readonly ec2: string;
   readonly lambda: string;
   readonly ecs: string;
+  readonly s3: string;
+  readonly route53: string;
+  readonly dynamodb: string;
 }
 
-/** The default endpoints: LocalStack for everything but ECS, which the open edition lacks. */
+/**
+ * The default endpoints: LocalStack for everything but ECS, which its open edition lacks, and DynamoDB, for which it
+ * downloads a jar (DynamoDB Local) under a licence that rules it out here; moto serves both.
+ */
 export function defaultEndpoints(): Endpoints {
   const ls = localStackEndpoint();
-  return { iam: ls, sts: ls, ec2: ls, lambda: ls, ecs: motoEndpoint() };
+  const moto = motoEndpoint();
+  return { iam: ls, sts: ls, ec2: ls, lambda: ls, ecs: moto, s3: ls, route53: ls, dynamodb: moto };
 }
 
 /** One client per service, created on first use. */
@@ -62,5 +75,15 @@ export class AwsClients {
   }
   get ecs(): ECSClient {
     return this.get("ecs", (c) => new ECSClient(c));
+  }
+  get s3(): S3Client {
+    // Path-style: virtual-hosted bucket names would need DNS for <bucket>.127.0.0.1.
+    return this.get("s3", (c) => new S3Client({ ...c, forcePathStyle: true }));
+  }
+  get route53(): Route53Client {
+    return this.get("route53", (c) => new Route53Client(c));
+  }
+  get dynamodb(): DynamoDBClient {
+    return this.get("dynamodb", (c) => new DynamoDBClient(c));
   }
 }

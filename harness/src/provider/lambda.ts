@@ -1,29 +1,30 @@
 /**
- * aws:lambda Function, as far as LocalStack allows without Docker: create, read and import work; the function ends
- * in state `Failed` (no runtime can be installed), and LocalStack then refuses UpdateFunctionConfiguration,
- * UpdateFunctionCode and DeleteFunction with InternalError. Updates fail with an error saying so; a delete that
- * LocalStack refuses is reported as a warning and the function is left behind in LocalStack (named in the warning).
+ * aws:lambda Function, on LocalStack's own Lambda control plane. LocalStack runs with keyless's control-plane-only
+ * runtime executor (tools/localstack-lambda-executor), so a version needs no Docker to become Active: create, update
+ * (configuration, code, tags) and delete follow the real provider, which waits after each change until the function
+ * is Active and its last update Successful. Invoking a function needs Docker and is not supported.
  */
 import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
+  type FunctionConfiguration,
   GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  PublishVersionCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from "@aws-sdk/client-lambda";
-import { awsCode, compact, num, obj, orNotFound, retryOn, str, strings } from "./properties";
+import { compact, num, obj, orNotFound, retryOn, str, strings } from "./properties";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 import { archiveToZip } from "./zip";
 
-/** True when LocalStack refuses an operation on a function whose runtime never started (no Docker). */
-export function isLocalStackLambdaLimit(err: unknown): boolean {
-  const message = (err as Error)?.message ?? "";
-  return (
-    awsCode(err) === "InternalError" ||
-    awsCode(err) === "InternalFailure" ||
-    /old one is not running|version manager/i.test(message)
-  );
-}
+/** How long a function may take to become Active / finish an update before the operation fails. */
+export const LAMBDA_READY_TIMEOUT_MS = 120_000;
+
+/** Properties UpdateFunctionConfiguration applies; `code` and `architectures` go through UpdateFunctionCode. */
+const CONFIGURATION = ["role", "runtime", "handler", "description", "timeout", "memorySize", "environment"];
 
 async function readFunction(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
   const got = await orNotFound(ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName: id })));
@@ -49,18 +50,60 @@ async function readFunction(ctx: HandlerContext, id: string, state: Props): Prom
     sourceCodeHash: c.CodeSha256,
     sourceCodeSize: c.CodeSize,
     lastModified: c.LastModified,
+    // No variables and no `environment` block read the same: keep what the program said.
     environment: vars && Object.keys(vars).length > 0 ? { variables: vars } : state["environment"],
     tags: got?.Tags ?? state["tags"],
     tagsAll: got?.Tags ?? {},
   });
 }
 
-function limitError(op: string, name: string, err: unknown): Error {
-  return new Error(
-    `aws:lambda/function:Function ${name}: LocalStack cannot ${op} a Lambda function without Docker ` +
-      `(${awsCode(err)}: ${(err as Error).message}). Create, read and import work; update and delete need LocalStack ` +
-      "with a Docker socket, or the real provider (KEYLESS_AWS_PROVIDER=real).",
-  );
+/**
+ * Waits, bounded, until the function is Active and its last update is no longer in progress, as the real provider's
+ * `waitFunctionCreated` / `waitFunctionUpdated` do. A `Failed` state or update fails with AWS's reason.
+ */
+export async function waitUntilReady(
+  ctx: HandlerContext,
+  name: string,
+  timeoutMs = LAMBDA_READY_TIMEOUT_MS,
+): Promise<FunctionConfiguration> {
+  const deadline = Date.now() + timeoutMs;
+  let last: FunctionConfiguration | undefined;
+  for (let i = 0; ; i++) {
+    last = await ctx.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+    if (last.State === "Failed") {
+      throw new Error(`Lambda function ${name} is Failed: ${last.StateReasonCode ?? ""} ${last.StateReason ?? ""}`);
+    }
+    if (last.LastUpdateStatus === "Failed") {
+      throw new Error(
+        `Lambda function ${name}: the last update failed: ${last.LastUpdateStatusReasonCode ?? ""} ` +
+          `${last.LastUpdateStatusReason ?? ""}`,
+      );
+    }
+    if (last.State === "Active" && last.LastUpdateStatus !== "InProgress") return last;
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `Lambda function ${name} was not ready after ${timeoutMs / 1000} s (State ${last.State}, LastUpdateStatus ` +
+          `${last.LastUpdateStatus}). Is LocalStack running with LAMBDA_RUNTIME_EXECUTOR=keyless-control-plane ` +
+          "(`npm run localstack -- start`)?",
+      );
+    }
+    await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** i)));
+  }
+}
+
+function environmentOf(p: Props): Record<string, string> | undefined {
+  return obj(p, "environment")?.["variables"] as Record<string, string> | undefined;
+}
+
+async function retag(ctx: HandlerContext, arn: string, olds: Props, news: Props): Promise<void> {
+  const before = (olds["tags"] as Record<string, string> | undefined) ?? {};
+  const after = (news["tags"] as Record<string, string> | undefined) ?? {};
+  const removed = Object.keys(before).filter((k) => !(k in after));
+  if (removed.length > 0) await ctx.clients.lambda.send(new UntagResourceCommand({ Resource: arn, TagKeys: removed }));
+  const changed = Object.fromEntries(Object.entries(after).filter(([k, v]) => before[k] !== v));
+  if (Object.keys(changed).length > 0) {
+    await ctx.clients.lambda.send(new TagResourceCommand({ Resource: arn, Tags: changed }));
+  }
 }
 
 const lambdaFunction: ResourceHandler = {
@@ -89,6 +132,7 @@ const lambdaFunction: ResourceHandler = {
   },
   async create(ctx, inputs) {
     const name = str(inputs, "name") as string;
+    const environment = environmentOf(inputs);
     // A just-created role may not be assumable yet on AWS ("The role defined for the function cannot be assumed").
     await retryOn(["InvalidParameterValueException"], () =>
       ctx.clients.lambda.send(
@@ -103,22 +147,23 @@ const lambdaFunction: ResourceHandler = {
           PackageType: "Zip",
           Architectures: strings(inputs, "architectures") as never,
           Publish: inputs["publish"] === true,
-          Environment: obj(inputs, "environment")
-            ? { Variables: obj(inputs, "environment")?.["variables"] as Record<string, string> }
-            : undefined,
+          Environment: environment ? { Variables: environment } : undefined,
           Code: { ZipFile: archiveToZip(inputs["code"]) },
           Tags: inputs["tags"] as Record<string, string> | undefined,
         }),
       ),
     );
+    await waitUntilReady(ctx, name);
     return { id: name, outs: (await readFunction(ctx, name, inputs)) ?? {} };
   },
   read: readFunction,
-  async update(ctx, id, _olds, news, changed) {
+  async update(ctx, id, olds, news, changed) {
     const lambda = ctx.clients.lambda;
-    try {
-      if (changed.some((k) => k !== "code" && k !== "tags" && k !== "publish")) {
-        await lambda.send(
+    const configured = changed.some((k) => CONFIGURATION.includes(k));
+    if (configured) {
+      // A role just created may not be assumable yet on AWS, as at create time.
+      await retryOn(["InvalidParameterValueException"], () =>
+        lambda.send(
           new UpdateFunctionConfigurationCommand({
             FunctionName: id,
             Role: str(news, "role"),
@@ -127,37 +172,33 @@ const lambdaFunction: ResourceHandler = {
             Description: str(news, "description") ?? "",
             Timeout: num(news, "timeout"),
             MemorySize: num(news, "memorySize"),
-            Environment: { Variables: (obj(news, "environment")?.["variables"] as Record<string, string>) ?? {} },
+            Environment: { Variables: environmentOf(news) ?? {} },
           }),
-        );
-      }
-      if (changed.includes("code")) {
-        await lambda.send(
-          new UpdateFunctionCodeCommand({
-            FunctionName: id,
-            ZipFile: archiveToZip(news["code"]),
-            Publish: news["publish"] === true,
-          }),
-        );
-      }
-    } catch (err) {
-      if (isLocalStackLambdaLimit(err)) throw limitError("update", id, err);
-      throw err;
+        ),
+      );
+      // The code cannot be updated while the configuration update is in progress (ResourceConflictException).
+      await waitUntilReady(ctx, id);
     }
+    if (changed.includes("code") || changed.includes("architectures")) {
+      await lambda.send(
+        new UpdateFunctionCodeCommand({
+          FunctionName: id,
+          ZipFile: archiveToZip(news["code"]),
+          Architectures: strings(news, "architectures") as never,
+          Publish: news["publish"] === true,
+        }),
+      );
+      await waitUntilReady(ctx, id);
+    } else if (configured && news["publish"] === true) {
+      // UpdateFunctionCode publishes by itself; a configuration change alone is published explicitly.
+      await lambda.send(new PublishVersionCommand({ FunctionName: id }));
+      await waitUntilReady(ctx, id);
+    }
+    if (changed.includes("tags")) await retag(ctx, str(olds, "arn") as string, olds, news);
     return (await readFunction(ctx, id, news)) ?? {};
   },
   async delete(ctx, id) {
-    try {
-      await orNotFound(ctx.clients.lambda.send(new DeleteFunctionCommand({ FunctionName: id })));
-    } catch (err) {
-      if (!isLocalStackLambdaLimit(err)) throw err;
-      // Refusing would leave the stack impossible to destroy; say plainly what stays behind instead.
-      await ctx.warn(
-        `Lambda function ${id} could not be deleted: LocalStack without Docker refuses DeleteFunction ` +
-          `(${awsCode(err)}: ${(err as Error).message}). It is removed from the stack but remains in LocalStack ` +
-          "until LocalStack restarts (`npm run localstack -- reset`).",
-      );
-    }
+    await orNotFound(ctx.clients.lambda.send(new DeleteFunctionCommand({ FunctionName: id })));
   },
 };
 

@@ -93,6 +93,6 @@ export function realProviderConfig(): Record<string, string> {
     "aws:skipRequestingAccountId": "true",
     "aws:skipMetadataApiCheck": "true",
     "aws:s3UsePathStyle": "true",
-    "aws:endpoints": JSON.stringify([{ iam: e.iam, sts: e.sts, ec2: e.ec2, lambda: e.lambda, ecs: e.ecs }]),
+    "aws:endpoints": JSON.stringify([{ ...e }]),
   };
 }

@@ -137,6 +137,8 @@ export function isNotFound(err: unknown): boolean {
     code === "NoSuchEntityException" ||
     code === "ResourceNotFoundException" ||
     code === "ClientException" ||
+    code === "NoSuchBucket" ||
+    code === "NoSuchHostedZone" ||
     /NotFound/.test(code)
   );
 }

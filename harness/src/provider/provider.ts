@@ -3,12 +3,15 @@
  * and functions keyless uses, with the real provider's names, defaults and update-vs-replace decisions.
  */
 import { AwsClients, defaultEndpoints, type Endpoints } from "./clients";
+import { dynamodbHandlers } from "./dynamodb";
 import { ec2Handlers } from "./ec2";
 import { ecsHandlers } from "./ecs";
 import { iamHandlers } from "./iam";
 import { invokeHandlers } from "./invokes";
 import { lambdaHandlers } from "./lambda";
 import { AwsProviderError, autoName, awsCode, containsUnknown, deepEqual, jsonEqual, prefixedName } from "./properties";
+import { route53Handlers } from "./route53";
+import { s3Handlers } from "./s3";
 import type { HandlerContext, InvokeHandler, PropertySpec, Props, ResourceHandler } from "./types";
 
 /** The `aws` package version the provider stands in for: @pulumi/aws's `pulumi.version`. */
@@ -21,7 +24,15 @@ export interface ProviderLogger {
 
 /** Every resource handler, by type token. */
 export const RESOURCE_HANDLERS: ReadonlyMap<string, ResourceHandler> = new Map(
-  [...iamHandlers, ...ec2Handlers, ...lambdaHandlers, ...ecsHandlers].map((h) => [h.token, h]),
+  [
+    ...iamHandlers,
+    ...ec2Handlers,
+    ...lambdaHandlers,
+    ...ecsHandlers,
+    ...dynamodbHandlers,
+    ...s3Handlers,
+    ...route53Handlers,
+  ].map((h) => [h.token, h]),
 );
 
 /** Every invoke, by token. */
@@ -42,7 +53,7 @@ const HONOURED_CONFIG = new Set([
   "version",
 ]);
 
-const ENDPOINT_SERVICES = new Set(["iam", "sts", "ec2", "lambda", "ecs"]);
+const ENDPOINT_SERVICES = new Set(["iam", "sts", "ec2", "lambda", "ecs", "s3", "route53", "dynamodb"]);
 
 /** The key the real (bridged) provider uses to list the inputs Check filled in. */
 const DEFAULTS_KEY = "__defaults";
@@ -187,15 +198,17 @@ export class AwsProvider {
     if (h.autoName) {
       const prop = h.autoName.property;
       const oldDefaults = Array.isArray(olds[DEFAULTS_KEY]) ? (olds[DEFAULTS_KEY] as string[]) : [];
+      const prefixProp = h.autoName.prefix ?? "namePrefix";
       if (inputs[prop] === undefined) {
-        const prefix = inputs["namePrefix"];
+        const prefix = inputs[prefixProp];
         if (typeof prefix === "string" && prefix !== "" && !containsUnknown(prefix)) {
           // The real provider names from the prefix at create time; Check keeps the earlier name when the prefix is unchanged.
-          inputs[prop] = olds["namePrefix"] === prefix && olds[prop] ? olds[prop] : prefixedName(prefix);
+          inputs[prop] = olds[prefixProp] === prefix && olds[prop] ? olds[prop] : prefixedName(prefix);
         } else if (typeof olds[prop] === "string" && (oldDefaults.includes(prop) || olds[DEFAULTS_KEY] === undefined)) {
           inputs[prop] = olds[prop]; // an auto-name is stable across updates
         } else {
-          inputs[prop] = autoName(nameOf(urn), h.autoName.maxLength);
+          const generated = autoName(nameOf(urn), h.autoName.maxLength);
+          inputs[prop] = h.autoName.lowercase ? generated.toLowerCase() : generated;
         }
         defaulted.push(prop);
       }
@@ -283,7 +296,7 @@ export class AwsProvider {
       for (const [key, spec] of Object.entries(h.properties)) {
         const v = outs[key];
         // An empty string is unset (Terraform's zero value), as the real provider's import leaves it out.
-        if (v !== undefined && v !== null && v !== "" && !(key === "namePrefix")) inputs[key] = v;
+        if (v !== undefined && v !== null && v !== "" && key !== (h.autoName?.prefix ?? "namePrefix")) inputs[key] = v;
         else if (spec.default !== undefined) inputs[key] = spec.default;
       }
       inputs[DEFAULTS_KEY] = [];

@@ -122,10 +122,21 @@ const OBJECT_TYPES: Record<string, Properties> = {
     identifiers: STRINGS,
     type: STRING,
   },
-  "aws:index/ProviderEndpoint:ProviderEndpoint": { ec2: STRING, ecs: STRING, iam: STRING, lambda: STRING, sts: STRING },
+  "aws:dynamodb/TableAttribute:TableAttribute": { name: STRING, type: STRING },
+  "aws:index/ProviderEndpoint:ProviderEndpoint": {
+    dynamodb: STRING,
+    ec2: STRING,
+    ecs: STRING,
+    iam: STRING,
+    lambda: STRING,
+    route53: STRING,
+    s3: STRING,
+    sts: STRING,
+  },
 };
 
 const REQUIRED_FIELDS: Record<string, readonly string[]> = {
+  "aws:dynamodb/TableAttribute:TableAttribute": ["name", "type"],
   "aws:ec2/getAmiFilter:getAmiFilter": ["name", "values"],
   "aws:iam/getPolicyDocumentStatementCondition:getPolicyDocumentStatementCondition": ["test", "values", "variable"],
   "aws:iam/getPolicyDocumentStatementPrincipal:getPolicyDocumentStatementPrincipal": ["identifiers", "type"],
@@ -228,6 +239,31 @@ const TYPE_KINDS: Record<string, Record<string, TypeSpec>> = {
     arnWithoutRevision: STRING,
     revision: INTEGER,
   },
+  "aws:dynamodb/table:Table": {
+    attributes: { type: "array", items: ref("aws:dynamodb/TableAttribute:TableAttribute") },
+    hashKey: STRING,
+    rangeKey: STRING,
+    billingMode: STRING,
+    readCapacity: INTEGER,
+    writeCapacity: INTEGER,
+  },
+  "aws:s3/bucket:Bucket": {
+    bucket: STRING,
+    bucketPrefix: STRING,
+    forceDestroy: BOOLEAN,
+    bucketDomainName: STRING,
+    bucketRegionalDomainName: STRING,
+    hostedZoneId: STRING,
+    region: STRING,
+    bucketRegion: STRING,
+  },
+  "aws:route53/zone:Zone": {
+    comment: STRING,
+    forceDestroy: BOOLEAN,
+    zoneId: STRING,
+    nameServers: STRINGS,
+    primaryNameServer: STRING,
+  },
 };
 
 /** Output-only properties per type: what the handler's read reports beyond its inputs (`id` is implicit). */
@@ -260,6 +296,17 @@ export const COMPUTED: Record<string, readonly string[]> = {
     "tagsAll",
   ],
   "aws:ecs/taskDefinition:TaskDefinition": ["arn", "arnWithoutRevision", "revision", "tagsAll"],
+  "aws:dynamodb/table:Table": ["arn", "tagsAll"],
+  "aws:s3/bucket:Bucket": [
+    "arn",
+    "bucketDomainName",
+    "bucketRegionalDomainName",
+    "hostedZoneId",
+    "region",
+    "bucketRegion",
+    "tagsAll",
+  ],
+  "aws:route53/zone:Zone": ["arn", "zoneId", "nameServers", "primaryNameServer", "tagsAll"],
 };
 
 /** Required inputs, as in the real provider's schema (the rest is optional or defaulted by Check). */

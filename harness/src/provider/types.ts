@@ -36,11 +36,18 @@ export interface ResourceHandler {
   /** The type token, for example `aws:iam/role:Role`. */
   readonly token: string;
   /** Which emulator serves it, for error messages and the README. */
-  readonly service: "iam" | "ec2" | "lambda" | "ecs";
+  readonly service: "iam" | "ec2" | "lambda" | "ecs" | "s3" | "route53" | "dynamodb";
   /** The input properties supported; anything else is a Check failure naming the property. */
   readonly properties: Readonly<Record<string, PropertySpec>>;
   /** Auto-naming as the real provider does it: `<logical name>-<7 random chars>` when neither name nor prefix is set. */
-  readonly autoName?: { readonly property: string; readonly maxLength: number };
+  readonly autoName?: {
+    readonly property: string;
+    readonly maxLength: number;
+    /** The input holding a name prefix (Terraform's `PrefixedUniqueId`). @default "namePrefix" */
+    readonly prefix?: string;
+    /** The auto-name is lowercased (S3 bucket names). @default false */
+    readonly lowercase?: boolean;
+  };
   /** The real provider deletes before it creates the replacement. @default false */
   readonly deleteBeforeReplace?: boolean;
   /** Extra Check validation (failures name the property). */

@@ -90,7 +90,8 @@ describe("harness: aws package schema of the LocalStack provider", () => {
 
   it("leaves out what the provider does not support", () => {
     for (const token of [
-      "aws:s3/bucket:Bucket",
+      "aws:sqs/queue:Queue",
+      "aws:s3/bucketPolicy:BucketPolicy",
       "aws:iam/group:Group",
       "aws:ec2/vpc:Vpc",
       "aws:ec2/securityGroup:SecurityGroup",
@@ -154,6 +155,24 @@ describe("harness: aws package schema of the LocalStack provider", () => {
     assert.deepEqual(resources["aws:iam/accessKey:AccessKey"]?.properties["secret"], { type: "string", secret: true });
     assert.equal(resources["aws:iam/accessKey:AccessKey"]?.inputProperties["secret"], undefined);
     assert.deepEqual(resources["aws:ecs/taskDefinition:TaskDefinition"]?.properties["revision"], { type: "integer" });
+
+    const table = resources["aws:dynamodb/table:Table"] as ResourceSpec;
+    assert.deepEqual(table.inputProperties["attributes"], {
+      type: "array",
+      items: { $ref: "#/types/aws:dynamodb/TableAttribute:TableAttribute" },
+    });
+    assert.deepEqual(types["aws:dynamodb/TableAttribute:TableAttribute"]?.required, ["name", "type"]);
+    assert.deepEqual(table.inputProperties["readCapacity"], { type: "integer" });
+    assert.ok(table.required?.includes("arn") && table.required.includes("billingMode"));
+    const bucket = resources["aws:s3/bucket:Bucket"] as ResourceSpec;
+    assert.deepEqual(bucket.inputProperties["forceDestroy"], { type: "boolean" });
+    assert.deepEqual(bucket.properties["bucketDomainName"], { type: "string" });
+    assert.equal(bucket.inputProperties["bucketDomainName"], undefined);
+    assert.ok(bucket.required?.includes("bucket"), "the bucket name is auto-named, so always present");
+    const zone = resources["aws:route53/zone:Zone"] as ResourceSpec;
+    assert.deepEqual(zone.properties["nameServers"], { type: "array", items: { type: "string" } });
+    assert.deepEqual(zone.inputProperties["comment"], { type: "string" });
+    assert.equal(zone.inputProperties["zoneId"], undefined);
   });
 
   it("resolves every type reference and uses well-formed tokens", () => {
@@ -195,6 +214,17 @@ describe("harness: aws package schema of the LocalStack provider", () => {
       "token",
     ]);
     assert.equal(config["secretKey"]?.secret, true);
+    // One endpoint per service the provider serves: LocalStack's and moto's.
+    assert.deepEqual(Object.keys(types["aws:index/ProviderEndpoint:ProviderEndpoint"]?.properties ?? {}).sort(), [
+      "dynamodb",
+      "ec2",
+      "ecs",
+      "iam",
+      "lambda",
+      "route53",
+      "s3",
+      "sts",
+    ]);
     assert.deepEqual((schema["provider"] as { inputProperties: unknown }).inputProperties, config);
   });
 });
