@@ -16,10 +16,9 @@ export function hardenMetadataOptions(current: unknown, hopLimit: 1 | 2, report:
   const target = metadataOptions({ containerMetadataAccess: hopLimit === 2 });
   return mapValue(current ?? {}, (plain) => {
     const mo: Record<string, unknown> = isRecord(plain) ? { ...plain } : {};
-    let changed = false;
+    const changes: string[] = [];
     const set = (field: string, value: unknown) => {
-      changed = true;
-      report.change(`metadataOptions.${field}=${JSON.stringify(value)} (was ${describeValue(mo[field])})`);
+      changes.push(`${field}=${JSON.stringify(value)} (was ${describeValue(mo[field])})`);
       mo[field] = value;
     };
     const unknown = (field: string) => pulumi.isUnknown(mo[field]);
@@ -31,6 +30,8 @@ export function hardenMetadataOptions(current: unknown, hopLimit: 1 | 2, report:
     if (!unknown("httpPutResponseHopLimit") && !(typeof hop === "number" && hop <= target.httpPutResponseHopLimit)) {
       set("httpPutResponseHopLimit", target.httpPutResponseHopLimit);
     }
-    return changed ? mo : plain;
+    if (changes.length === 0) return plain;
+    report.change(`metadataOptions ${changes.join(", ")}`);
+    return mo;
   });
 }

@@ -12,8 +12,7 @@ export function hardenRootVolume(current: unknown, apply: boolean, report: Resou
   if (!isRecord(known) || known["encrypted"] === true) return current;
   if (!apply) {
     report.advise(
-      "rootBlockDevice.encrypted=true would replace the instance (set applyReplacingChanges to apply it, or encrypt " +
-        "EBS by default in the account for new volumes)",
+      "rootBlockDevice.encrypted=true not applied: it replaces the instance (applyReplacingChanges applies it)",
     );
     return current;
   }

@@ -80,7 +80,10 @@ describe("hardenStack: a plain program through the engine and the keyless-aws pa
       const lines = infoLines(preview).filter((l) => l.startsWith("hardenStack:"));
       assert.equal(lines.filter((l) => l.includes('aws:ec2/instance:Instance "web"')).length, 1, lines.join("\n"));
       assert.equal(lines.filter((l) => l.includes('aws:ec2/launchTemplate:LaunchTemplate "workers"')).length, 1);
-      assert.match(lines.join("\n"), /"web": set metadataOptions\.httpTokens="required" \(was unset\)/);
+      assert.match(
+        lines.join("\n"),
+        /"web": set metadataOptions httpTokens="required" \(was unset\), httpEndpoint="enabled" \(was unset\), httpPutResponseHopLimit=1 \(was unset\); advice: rootBlockDevice/,
+      );
 
       // WHEN deployed with the pack
       const up = await t.up({ policyPacks: [POLICY_PACK] });

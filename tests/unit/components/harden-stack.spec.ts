@@ -179,7 +179,7 @@ describe("hardenStack", () => {
       assert.equal(logs.info.filter((l) => l.includes('"web"')).length, 1);
       assert.match(
         logs.info[0]!,
-        /^hardenStack: aws:ec2\/instance:Instance "web": set metadataOptions\.httpTokens="required" \(was unset\), metadataOptions\.httpEndpoint="enabled" \(was unset\), metadataOptions\.httpPutResponseHopLimit=1 \(was unset\); advice: rootBlockDevice\.encrypted=true would replace/,
+        /^hardenStack: aws:ec2\/instance:Instance "web": set metadataOptions httpTokens="required" \(was unset\), httpEndpoint="enabled" \(was unset\), httpPutResponseHopLimit=1 \(was unset\); advice: rootBlockDevice\.encrypted=true not applied: it replaces the instance \(applyReplacingChanges applies it\)$/,
       );
     });
 
@@ -263,7 +263,7 @@ describe("hardenStack", () => {
       });
       assert.deepEqual(await resolved(props?.["metadataOptions"] as pulumi.Output<unknown>), IMDSV2);
       assert.equal(logs.info.length, 1);
-      assert.match(logs.info[0]!, /"lt": set metadataOptions\.httpTokens="required" \(was "optional"\)/);
+      assert.match(logs.info[0]!, /"lt": set metadataOptions httpTokens="required" \(was "optional"\), httpEndpoint="enabled" \(was unset\), httpPutResponseHopLimit=1 \(was unset\)$/);
     });
 
     it("keeps secret metadata options secret", () => {
@@ -523,7 +523,10 @@ describe("hardenStack", () => {
       });
       assert.equal(props, undefined, "nothing changed");
       assert.equal(logs.info.length, 1);
-      assert.match(logs.info[0]!, /"web": advice: rootBlockDevice\.encrypted=true would replace the instance/);
+      assert.match(
+        logs.info[0]!,
+        /"web": advice: rootBlockDevice\.encrypted=true not applied: it replaces the instance/,
+      );
     });
 
     it("encrypts the root volume only with applyReplacingChanges, keeping its other settings", () => {
