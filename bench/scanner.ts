@@ -1,7 +1,8 @@
 // Scanner throughput: typical user data, a 10 MB input, and adversarial inputs (time per MB).
-// Targets (issue 5): >= 100 MB/s on plain text, any 1 MB input < 50 ms.
+// Targets (issue 5): >= 100 MB/s on plain text, any 1 MB input < 50 ms. The hex, percent-encoding, name/value
+// and zlib rows (issue 11, issue 13) measure the decodings added since.
 import { randomBytes } from "node:crypto";
-import { gzipSync } from "node:zlib";
+import { deflateSync, gzipSync } from "node:zlib";
 import { scan } from "@keyless/scanner";
 
 const MB = 1024 * 1024;
@@ -66,6 +67,20 @@ rows.push([
     .replace(/(.{76})/g, "$1\n"),
 ]);
 
+rows.push(["typical user data, 16 KB, zlib + base64", deflateSync(typical).toString("base64")]);
+rows.push([
+  "hex (xxd -p, 60 columns) of text, 1 MB",
+  Buffer.from(plainText(MB / 2))
+    .toString("hex")
+    .replace(/(.{60})/g, "$1\n"),
+]);
+rows.push([
+  "percent-encoded text (every byte %XX), 1 MB",
+  plainText(MB / 3).replace(/[^]/g, (ch) => `%${ch.charCodeAt(0).toString(16).padStart(2, "0")}`),
+]);
+const taskEnv = Array.from({ length: 200 }, (_, i) => `{"name":"VAR_${i}","value":"${rand(40, B64)}"}`).join(",");
+rows.push(["ECS-style name/value pairs (40-char values), 16 KB", `{"environment":[${taskEnv}]}`.slice(0, 16 * 1024)]);
+
 const adversarial: [string, string | Uint8Array][] = [];
 adversarial.push(["base64 alphabet, one 1 MB run", rand(MB, B64)]);
 adversarial.push(["base64 alphabet, 1 MB of 76-column lines", rand(MB, B64).replace(/(.{76})/g, "$1\n")]);
@@ -92,6 +107,18 @@ for (let i = 0; i < 8; i++) nested = Buffer.from(nested).toString("base64");
 adversarial.push(["nested base64 x8 (~1 MB)", nested.slice(0, Math.min(nested.length, 2 * MB))]);
 adversarial.push(["gzip bomb, 1 MB compressed (reported, not expanded)", gzipSync(Buffer.alloc(1024 * MB))]);
 adversarial.push(["random bytes, 1 MB", new Uint8Array(randomBytes(MB))]);
+adversarial.push([
+  "value fields with 40-char tokens (neighbour-label lookups)",
+  Array.from({ length: MB / 56 }, () => `"value": "${rand(40, B64)}",\n`)
+    .join("")
+    .slice(0, MB),
+]);
+adversarial.push(["hex digits, one 1 MB run", rand(MB, "0123456789abcdef")]);
+adversarial.push(["'%41' repeated (one 1 MB percent span)", "%41".repeat(MB / 3)]);
+adversarial.push([
+  "zlib header + random bytes, 1 MB (not zlib)",
+  new Uint8Array(Buffer.concat([Buffer.from([0x78, 0x9c]), randomBytes(MB)])),
+]);
 
 const pad = (s: string, n: number): string => s.padEnd(n);
 console.log(`\n${pad("input", 54)}${pad("size", 10)}${pad("ms/scan", 10)}${pad("MB/s", 10)}ms per MB`);

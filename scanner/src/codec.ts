@@ -21,25 +21,32 @@ export const unopenable: ReadonlySet<Compression> = new Set([
   ...(typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === "function" ? [] : ["zstd"]),
 ] as Compression[]);
 
-const startsWith = (b: Uint8Array, magic: readonly number[]): boolean =>
-  b.length >= magic.length && magic.every((m, i) => b[i] === m);
+const startsWith = (b: Uint8Array, magic: readonly number[], at = 0): boolean => {
+  if (b.length < at + magic.length) return false;
+  for (let i = 0; i < magic.length; i++) if (b[at + i] !== magic[i]) return false;
+  return true;
+};
+
+const BZIP2 = [0x42, 0x5a, 0x68]; // "BZh", then the block size 1-9
+const BZIP2_BLOCK = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]; // pi: a compressed block
+const BZIP2_END = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90]; // sqrt(pi): end of an empty stream
+const XZ = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
+const LZ4 = [0x04, 0x22, 0x4d, 0x18];
 
 /** The compressed format `bytes` start with, by magic bytes, or undefined. */
 export function sniffCompression(b: Uint8Array): Compression | undefined {
+  if (b.length < 4) return undefined;
   if (isGzip(b)) return "gzip";
-  const b0 = b[0] ?? 0;
-  const b1 = b[1] ?? 0;
+  const b0 = b[0] as number;
+  const b1 = b[1] as number;
   if (b.length >= 8 && b0 === 0x78 && (b0 * 256 + b1) % 31 === 0 && (b1 & 0x20) === 0) return "zlib";
-  // "BZh" + block size 1-9, then the block magic (pi) or the end-of-stream magic (sqrt pi).
-  if (startsWith(b, [0x42, 0x5a, 0x68]) && b.length >= 10 && (b[3] ?? 0) >= 0x31 && (b[3] ?? 0) <= 0x39) {
-    const pi = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
-    const end = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
-    const at = b.subarray(4, 10);
-    if (startsWith(at, pi) || startsWith(at, end)) return "bzip2";
+  if (startsWith(b, BZIP2) && (b[3] as number) >= 0x31 && (b[3] as number) <= 0x39) {
+    if (startsWith(b, BZIP2_BLOCK, 4) || startsWith(b, BZIP2_END, 4)) return "bzip2";
   }
-  if (startsWith(b, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return "xz";
-  if (startsWith(b, [0x28, 0xb5, 0x2f, 0xfd])) return "zstd";
-  if (startsWith(b, [0x04, 0x22, 0x4d, 0x18])) return "lz4";
+  if (startsWith(b, XZ)) return "xz";
+  if (startsWith(b, ZSTD)) return "zstd";
+  if (startsWith(b, LZ4)) return "lz4";
   return undefined;
 }
 

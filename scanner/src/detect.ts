@@ -349,57 +349,113 @@ function pushFinding(
  * The label of a `value` field at [s, e) from its neighbouring `name` field, within
  * `NEIGHBOUR_WINDOW` characters: the closest label before it in the same object or list item
  * (`{"name": "X", "value": ...}`, `- name: X\n  value: ...`), else the first one after it
- * (`{"value": ..., "name": "X"}`). Bounded, so the detector stays linear.
+ * (`{"value": ..., "name": "X"}`). A lookup stops at the edge of the object and at another value
+ * field. Bounded, so the detector stays linear.
  */
 function neighbourLabel(text: string, s: number, e: number): string | undefined {
-  const before = labelIn(text, Math.max(0, s - NEIGHBOUR_WINDOW), s, false);
-  if (before !== undefined) return before;
-  return labelIn(text, e, Math.min(text.length, e + NEIGHBOUR_WINDOW), true);
+  return (
+    labelBefore(text, Math.max(0, s - NEIGHBOUR_WINDOW), s) ??
+    labelAfter(text, e, Math.min(text.length, e + NEIGHBOUR_WINDOW))
+  );
 }
 
-/** The last (or, with `first`, the first) `name: X` label in [from, to) that is in the same object or list item as the far end. */
-function labelIn(text: string, from: number, to: number, first: boolean): string | undefined {
-  let label: string | undefined;
-  let lineHead = true;
-  let j = from;
+/** `{`, `}`, or a YAML list item's `-` (first on its line, then a space): another object starts or ends there. */
+function isObjectEdge(text: string, j: number): boolean {
+  const c = text.charCodeAt(j);
+  if (c === 123 || c === 125) return true;
+  if (c !== 45) return false;
+  const next = text.charCodeAt(j + 1);
+  if (next !== 32 && next !== 10) return false;
+  for (let k = j - 1; k >= 0; k--) {
+    const p = text.charCodeAt(k);
+    if (p === 10) return true;
+    if (p !== 32 && p !== 9) return false;
+  }
+  return true;
+}
+
+/** Whether [j, t) is a label field name (`name`, `Key`, `ParameterKey`, ...), without allocating for other words. */
+function isLabelField(text: string, j: number, t: number): boolean {
+  if (t - j < 3 || t - j > 16) return false;
+  const c = text.charCodeAt(j) | 32;
+  if (c !== 110 /* n */ && c !== 107 /* k */ && c !== 112 /* p */ && c !== 111 /* o */) return false;
+  return LABEL_FIELDS.has(normalise(text.slice(j, t)));
+}
+
+/** Whether [j, t) is a value field name (`value`, `ParameterValue`, ...): a lookup stops there, the labels beyond belong to it. */
+function isValueField(text: string, j: number, t: number): boolean {
+  if (t - j < 5 || t - j > 16) return false;
+  const c = text.charCodeAt(j) | 32;
+  if (c !== 118 /* v */ && c !== 112 /* p */ && c !== 111 /* o */) return false;
+  return VALUE_FIELDS.has(normalise(text.slice(j, t)));
+}
+
+/** The token a label field at [j, t) assigns (`name: X`, `"Key": "X"`, `name = "X"`), if any, up to `to`. */
+function labelValue(text: string, t: number, to: number): string | undefined {
+  let g = t;
+  let sawSeparator = false;
+  while (g < to && g - t < MAX_GAP && (classOf(text.charCodeAt(g)) & GAP) !== 0) {
+    const cg = text.charCodeAt(g);
+    if (cg === 58 || cg === 61) sawSeparator = true;
+    g++;
+  }
+  let v = g;
+  while (v < to && v - g <= MAX_NAME && (classOf(text.charCodeAt(v)) & IDENT) !== 0) v++;
+  return sawSeparator && v > g ? text.slice(g, v) : undefined;
+}
+
+/** The closest label in [from, s), walking back from `s` and stopping at the edge of the object. */
+function labelBefore(text: string, from: number, s: number): string | undefined {
+  let j = s - 1;
+  let ownField = false;
+  while (j >= from) {
+    const c = text.charCodeAt(j);
+    if ((classOf(c) & IDENT) === 0 || (c === 45 && isObjectEdge(text, j))) {
+      if (isObjectEdge(text, j)) return undefined;
+      j--;
+      continue;
+    }
+    // A word ending at j: find its start, then see whether it is a label field.
+    const t = j + 1;
+    while (
+      j >= from &&
+      (classOf(text.charCodeAt(j)) & IDENT) !== 0 &&
+      !(text.charCodeAt(j) === 45 && isObjectEdge(text, j))
+    )
+      j--;
+    if (isLabelField(text, j + 1, t)) {
+      const label = labelValue(text, t, s);
+      if (label !== undefined) return label;
+    } else if (isValueField(text, j + 1, t)) {
+      // The first is the candidate's own field; another one owns the labels beyond it.
+      if (ownField) return undefined;
+      ownField = true;
+    }
+  }
+  return undefined;
+}
+
+/** The first label in [e, to), stopping at the edge of the object. */
+function labelAfter(text: string, e: number, to: number): string | undefined {
+  let j = e;
   while (j < to) {
     const c = text.charCodeAt(j);
-    const k = classOf(c);
-    const listItem = c === 45 && lineHead && (text.charCodeAt(j + 1) === 32 || text.charCodeAt(j + 1) === 10);
-    if ((k & IDENT) === 0 || listItem) {
-      if (c === 123 || c === 125 || listItem) {
-        // `{`, `}` or a YAML list item: another object starts.
-        if (first) return label;
-        label = undefined;
-      }
-      if (c === 10) lineHead = true;
-      else if (c !== 32 && c !== 9 && c !== 13) lineHead = false;
+    if (isObjectEdge(text, j)) return undefined;
+    if ((classOf(c) & IDENT) === 0) {
       j++;
       continue;
     }
-    lineHead = false;
     let t = j;
     while (t < to && (classOf(text.charCodeAt(t)) & IDENT) !== 0) t++;
-    if (t - j <= 16 && LABEL_FIELDS.has(normalise(text.slice(j, t)))) {
-      let g = t;
-      let sawSeparator = false;
-      while (g < to && g - t < MAX_GAP && (classOf(text.charCodeAt(g)) & GAP) !== 0) {
-        const cg = text.charCodeAt(g);
-        if (cg === 58 || cg === 61) sawSeparator = true;
-        g++;
-      }
-      let v = g;
-      while (v < to && v - g <= MAX_NAME && (classOf(text.charCodeAt(v)) & IDENT) !== 0) v++;
-      if (sawSeparator && v > g) {
-        label = text.slice(g, v);
-        if (first) return label;
-      }
-      j = Math.max(v, t);
-      continue;
+    if (isLabelField(text, j, t)) {
+      const label = labelValue(text, t, to);
+      if (label !== undefined) return label;
+    } else if (isValueField(text, j, t)) {
+      return undefined;
     }
     j = t;
   }
-  return label;
+  return undefined;
 }
 
 function isHexDigit(c: number): boolean {
