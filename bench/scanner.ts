@@ -76,7 +76,7 @@ rows.push([
 ]);
 rows.push([
   "percent-encoded text (every byte %XX), 1 MB",
-  plainText(MB / 3).replace(/[^]/g, (ch) => `%${ch.charCodeAt(0).toString(16).padStart(2, "0")}`),
+  Array.from(Buffer.from(plainText(MB / 3)), (b) => `%${b.toString(16).padStart(2, "0")}`).join(""),
 ]);
 const taskEnv = Array.from({ length: 200 }, (_, i) => `{"name":"VAR_${i}","value":"${rand(40, B64)}"}`).join(",");
 rows.push(["ECS-style name/value pairs (40-char values), 16 KB", `{"environment":[${taskEnv}]}`.slice(0, 16 * 1024)]);
