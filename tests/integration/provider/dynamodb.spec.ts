@@ -69,8 +69,10 @@ describe("provider: aws:dynamodb Table against moto", function () {
       const second = await describeTable(name1);
       assert.equal(second.t?.BillingModeSummary?.BillingMode, "PAY_PER_REQUEST");
       assert.deepEqual(second.tags, { team: "b", env: "test" });
-      // AND the next up sees no drift (capacities read back 0, as the real provider reads them)
+      // AND neither the next up nor a refresh sees drift (capacities read back 0, as the real provider reads them)
       assert.deepEqual(opsOf((await t.up()).steps, "items"), ["same"]);
+      await t.refresh();
+      assert.deepEqual(opsOf((await t.preview()).steps, "items"), ["same"]);
 
       // WHEN the hash key changes THEN a new table replaces the old one (created first: the name is auto-named)
       stage.hashKey = "id";

@@ -95,6 +95,10 @@ describe("provider: aws:lambda Function, full lifecycle on LocalStack's Lambda c
       const again = await t.up();
       const notSame = again.steps.filter((s) => s.op !== "same");
       assert.deepEqual(notSame, [], JSON.stringify(notSame));
+      // AND a refresh reads back what the state holds: the preview after it changes nothing either
+      await t.refresh();
+      const drift = (await t.preview()).steps.filter((s) => s.op !== "same");
+      assert.deepEqual(drift, [], JSON.stringify(drift));
 
       // AND invoking the function is refused with a message that says why (no Docker)
       await assert.rejects(

@@ -79,10 +79,15 @@ describe("provider: aws:s3 Bucket and aws:route53 Zone against LocalStack", func
       assert.deepEqual(servers, [...(zone.DelegationSet?.NameServers ?? [])].sort());
       assert.deepEqual(await zoneTags(zoneId), { team: "a" });
 
-      // WHEN nothing changes THEN nothing happens
+      // WHEN nothing changes THEN nothing happens, also after a refresh read both back
       const same = await t.up();
       assert.deepEqual(
         same.steps.filter((s) => s.op !== "same"),
+        [],
+      );
+      await t.refresh();
+      assert.deepEqual(
+        (await t.preview()).steps.filter((s) => s.op !== "same"),
         [],
       );
 
