@@ -7,19 +7,28 @@ import * as pulumi from "@pulumi/pulumi";
 
 const config = new pulumi.Config();
 const bucket = config.get("bucket") ?? "keyless-demo-reports";
+// Moving the workload to a new role (`pulumi config set roleGeneration 2`) creates a new role and a new instance
+// profile, and associates that profile with the running instance: IMDS serves the new role at once.
+const generation = config.getNumber("roleGeneration") ?? 1;
 
 const reader = new SecureInstance("reports-reader", {
   ami: config.get("ami") ?? "ami-03cf127a",
   instanceType: config.get("instanceType") ?? "t3.micro",
   permissions: {
+    roleName: `reports-reader-v${generation}`,
     statements: [
       { actions: ["s3:GetObject"], resources: [`arn:aws:s3:::${bucket}/reports/*`] },
-      { actions: ["s3:ListBucket"], resources: [`arn:aws:s3:::${bucket}`] },
+      {
+        actions: ["s3:ListBucket"],
+        resources: [`arn:aws:s3:::${bucket}`],
+        conditions: { StringLike: { "s3:prefix": ["reports/*"] } },
+      },
     ],
   },
   userData: [
     "#!/bin/bash",
     "# The AWS CLI finds the instance role through IMDSv2: no keys to configure.",
+    "aws sts get-caller-identity",
     `aws s3 cp s3://${bucket}/reports/latest.csv /srv/reports/latest.csv`,
   ].join("\n"),
 });

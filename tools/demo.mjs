@@ -1,49 +1,139 @@
-// `npm run demo`: toolchain → LocalStack → the root Pulumi program (Pulumi.yaml, demo/) deployed by
-// the real engine → what AWS now says about it → destroy → LocalStack stopped.
-import { createRequire } from "node:module";
+// `npm run demo [-- --keep]`: the keyless story on LocalStack, end to end, with the real engine.
+//   set-up → the pack in preview → up → what AWS says, and the identity software on the instance gets through IMDSv2
+//   → a role rotation, the identity changing at once → the pack refusing keys in user data → destroy.
+// Exits non-zero when any step fails. --keep leaves the stack (and the emulators) up and says how to destroy it.
+import { randomInt } from "node:crypto";
 import path from "node:path";
-import { buildPackages, ensureNodeModules } from "./bootstrap.mjs";
-import { root, step, toolsEnv } from "./lib.mjs";
+import { root, step } from "./lib.mjs";
+import { POLICY_PACK, printKeepInstructions, startLocalRun } from "./local-run.mjs";
+
+const keep = process.argv.includes("--keep");
+const started = Date.now();
+let chapter = 0;
+const TOTAL = 7;
+const title = (text) => console.log(`\n── ${++chapter}/${TOTAL} ${text}`);
+const show = (label, value) => console.log(`   ${label.padEnd(12)} ${value}`);
+
+/** An access-key-shaped pair made up now, so the refusal can be shown without any real key. */
+function madeUpKeyPair() {
+  const pick = (alphabet, n) => Array.from({ length: n }, () => alphabet[randomInt(alphabet.length)]).join("");
+  return {
+    accessKeyId: `AKIA${pick("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)}`,
+    secretAccessKey: pick("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40),
+  };
+}
+
+/** What the instance's software sees: the identity its SDK obtains through the metadata service, and the refusal of IMDSv1. */
+async function showIdentity(testing, imds) {
+  const who = await testing.callerIdentityThroughImds(imds.endpoint);
+  if (!who.fromInstanceMetadata || !who.temporary || !who.arn.includes(`:assumed-role/${imds.roleName}/`)) {
+    throw new Error(`the SDK's default chain did not answer with the instance role: ${who.arn}`);
+  }
+  show("identity", `${who.arn}  (${who.durationMs} ms)`);
+  show("", "AWS SDK v3 default chain, no key in its environment: IMDSv2 token → iam/security-credentials → STS");
+  return who;
+}
 
 async function main() {
-  await ensureNodeModules();
-  await buildPackages();
-  const { ensureToolchain } = await import("./toolchain.mjs");
-  const { startLocalStack } = await import("./localstack.mjs");
-  await ensureToolchain();
-  const localstack = await startLocalStack();
-  Object.assign(process.env, toolsEnv(localstack.env));
-  const testing = createRequire(import.meta.url)(path.join(root, "harness"));
+  title("set-up: workspace, Pulumi CLI, EC2 metadata mock, LocalStack and moto");
+  const { testing, stop } = await startLocalRun();
   let stack;
+  let imds;
+  let kept = false;
   try {
-    stack = await step("create stack (file backend in a temp dir)", () =>
-      testing.TestStack.create({ workDir: root, projectName: "keyless-demo" }),
+    stack = await testing.TestStack.create({ workDir: root, projectName: "keyless-demo" });
+
+    title("the keyless-aws pack previews the program");
+    const preview = await step("pulumi preview --policy-pack policy-pack", () =>
+      stack.preview({ policyPacks: [POLICY_PACK] }),
     );
-    const up = await step("pulumi up", () => stack.up());
-    console.log("\nOutputs:");
-    for (const [key, value] of Object.entries(up.outputs)) console.log(`  ${key.padEnd(16)} ${value}`);
+    show("pack", `${preview.violations.length} violation(s) in ${preview.steps.length} planned steps`);
+    if (preview.violations.length > 0) throw new Error("the demo program must pass the keyless-aws pack");
+
+    title("deploy");
+    const up = await step("pulumi up", () => stack.up({ policyPacks: [POLICY_PACK] }));
     const { instanceId, instanceProfile, roleArn } = up.outputs;
     const roleName = String(roleArn).split("/").pop();
-    await testing.assertInstanceProfileAssociation(instanceId, instanceProfile);
-    await testing.assertProfileHoldsRole(instanceProfile, roleName);
+
+    title("what AWS says, read back with the AWS SDK");
     await testing.assertRoleTrusts(roleName, "ec2.amazonaws.com");
+    await testing.assertProfileHoldsRole(instanceProfile, roleName);
+    await testing.assertInstanceProfileAssociation(instanceId, instanceProfile);
     await testing.assertMetadataOptions(instanceId, { httpTokens: "required", httpPutResponseHopLimit: 1 });
     const types = (await stack.resources()).map((r) => r.type);
     if (types.some((t) => t.startsWith("aws:iam/accessKey:") || t.startsWith("aws:iam/user:"))) {
       throw new Error(`the demo stack holds an IAM user or access key: ${types.join(", ")}`);
     }
-    console.log("\nChecked in LocalStack with the AWS SDK:");
-    console.log(`  ${instanceId} is associated with instance profile ${instanceProfile}`);
-    console.log(`  ${instanceProfile} holds role ${roleName}, trusted by ec2.amazonaws.com only`);
-    console.log("  IMDSv2 required, hop limit 1: the SDK on the instance gets short-lived role credentials");
-    console.log(`  the stack's ${types.length} resources include no IAM user and no access key\n`);
+    show("role", `${roleName}, trusted by ec2.amazonaws.com only`);
+    show("profile", `${instanceProfile}, holding ${roleName}`);
+    show("instance", `${instanceId}, associated with ${instanceProfile}`);
+    show("IMDS", "v2 required (httpTokens required), hop limit 1");
+    show("keys", `none: the stack's ${types.length} resources include no IAM user and no access key`);
+    imds = await testing.serveInstanceMetadata(instanceId);
+    const tokenless = await fetch(`${imds.endpoint}/latest/meta-data/iam/security-credentials/`);
+    show("IMDSv1", `a request without a token is refused: HTTP ${tokenless.status}`);
+    if (tokenless.status !== 401) throw new Error(`IMDS answered a token-less request with ${tokenless.status}`);
+    const before = await showIdentity(testing, imds);
+
+    title("role rotation: the workload moves to a new role");
+    await stack.stack.setConfig("roleGeneration", { value: "2" });
+    const rotated = await step("pulumi up (roleGeneration 2)", () => stack.up({ policyPacks: [POLICY_PACK] }));
+    const newProfile = rotated.outputs.instanceProfile;
+    const newRole = String(rotated.outputs.roleArn).split("/").pop();
+    await testing.assertInstanceProfileAssociation(instanceId, newProfile);
+    await testing.assertProfileHoldsRole(newProfile, newRole);
+    if (newProfile === instanceProfile) throw new Error("a role change must associate a new instance profile");
+    show("profile", `${instanceProfile} → ${newProfile} (a new profile associated, not the role swapped inside it)`);
+    await imds.refresh();
+    const after = await showIdentity(testing, imds);
+    if (after.arn === before.arn) throw new Error("the identity did not change with the role");
+
+    title("the pack refuses keys in user data (examples/migrate-from-keys/before)");
+    const legacy = madeUpKeyPair();
+    const refused = await testing.TestStack.create({
+      workDir: path.join(root, "examples", "migrate-from-keys", "before"),
+      secretConfig: { legacyAccessKeyId: legacy.accessKeyId, legacySecretAccessKey: legacy.secretAccessKey },
+    });
+    try {
+      const err = await step("pulumi preview --policy-pack policy-pack", () =>
+        refused.preview({ policyPacks: [POLICY_PACK] }),
+      ).then(
+        () => undefined,
+        (e) => e,
+      );
+      if (!(err instanceof testing.StackRunError)) throw new Error("the pack must refuse keys in user data");
+      for (const v of err.result.violations) {
+        const text = `${v.message} ${v.urn ?? ""}`;
+        if (text.includes(legacy.accessKeyId) || text.includes(legacy.secretAccessKey)) {
+          throw new Error(`violation ${v.policyName} printed the key it found`);
+        }
+        show(v.enforcementLevel, `${v.policyName} on ${String(v.urn).split("::").pop()}`);
+        // The engine prefixes each message with the policy's description: show the finding only.
+        const finding = v.message.trim().split("\n").slice(1).join(" ") || v.message.trim();
+        console.log(`                ${finding}`);
+      }
+      show("", "(the key pair was made up for this run; no violation prints it)");
+    } finally {
+      await refused.dispose();
+    }
+
+    if (keep) {
+      kept = true;
+      title("kept (--keep)");
+      printKeepInstructions(stack, root);
+    }
   } finally {
-    if (stack) await step("pulumi destroy", () => stack.dispose());
-    await localstack.stop();
+    await imds?.stop();
+    if (!kept) {
+      title("destroy");
+      if (stack) await step("pulumi destroy", () => stack.dispose());
+      await stop();
+    }
   }
+  console.log(`\nDemo done in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
 }
 
 main().catch((err) => {
-  console.error(`[keyless] ${err.message}`);
+  console.error(`\n[keyless] demo failed: ${err.message}`);
   process.exit(1);
 });
