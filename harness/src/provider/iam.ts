@@ -1,4 +1,4 @@
-/** aws:iam resource types: Role, RolePolicy, RolePolicyAttachment, InstanceProfile, Policy, User, AccessKey. */
+/** aws:iam resource types: Role, RolePolicy, RolePolicyAttachment, InstanceProfile, Policy, User, UserPolicy, AccessKey. */
 import {
   AddRoleToInstanceProfileCommand,
   AttachRolePolicyCommand,
@@ -16,6 +16,7 @@ import {
   DeleteRolePermissionsBoundaryCommand,
   DeleteRolePolicyCommand,
   DeleteUserCommand,
+  DeleteUserPolicyCommand,
   DetachRolePolicyCommand,
   GetInstanceProfileCommand,
   GetPolicyCommand,
@@ -23,6 +24,7 @@ import {
   GetRoleCommand,
   GetRolePolicyCommand,
   GetUserCommand,
+  GetUserPolicyCommand,
   ListAccessKeysCommand,
   ListAttachedRolePoliciesCommand,
   ListInstanceProfilesForRoleCommand,
@@ -30,6 +32,7 @@ import {
   ListRolePoliciesCommand,
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
+  PutUserPolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
   TagInstanceProfileCommand,
   TagPolicyCommand,
@@ -212,51 +215,71 @@ function splitOnce(id: string, sep: string): [string, string] {
   return i < 0 ? [id, ""] : [id.slice(0, i), id.slice(i + sep.length)];
 }
 
-async function readRolePolicy(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
-  const [roleName, policyName] = splitOnce(id, ":");
-  const got = await orNotFound(
-    ctx.clients.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
-  );
-  if (!got?.PolicyDocument) return undefined;
-  return compact({
-    id,
-    role: roleName,
-    name: policyName,
-    namePrefix: state["namePrefix"],
-    policy: keepText(state["policy"], decodeDocument(got.PolicyDocument)),
-  });
+/** The IAM calls behind an inline policy of a role or of a user: the same resource shape, other API names. */
+interface InlinePolicyApi {
+  readonly token: string;
+  /** The property naming the owner (`role` or `user`). */
+  readonly owner: "role" | "user";
+  get(ctx: HandlerContext, owner: string, name: string): Promise<{ PolicyDocument?: string } | undefined>;
+  put(ctx: HandlerContext, owner: string, name: string, document: string): Promise<unknown>;
+  delete(ctx: HandlerContext, owner: string, name: string): Promise<unknown>;
 }
 
-const rolePolicy: ResourceHandler = {
+/** aws:iam RolePolicy or UserPolicy: id `<owner>:<name>`, the document compared by meaning, an in-place update. */
+function inlinePolicy(api: InlinePolicyApi): ResourceHandler {
+  const read = async (ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> => {
+    const [owner, name] = splitOnce(id, ":");
+    const got = await orNotFound(api.get(ctx, owner, name));
+    if (!got?.PolicyDocument) return undefined;
+    return compact({
+      id,
+      [api.owner]: owner,
+      name,
+      namePrefix: state["namePrefix"],
+      policy: keepText(state["policy"], decodeDocument(got.PolicyDocument)),
+    });
+  };
+  const put = (ctx: HandlerContext, p: Props) =>
+    api.put(ctx, str(p, api.owner) as string, str(p, "name") as string, str(p, "policy") as string);
+  return {
+    token: api.token,
+    service: "iam",
+    properties: { [api.owner]: NAME, name: NAME, namePrefix: NAME, policy: { json: true } },
+    autoName: { property: "name", maxLength: 128 },
+    async create(ctx, inputs) {
+      const id = `${str(inputs, api.owner)}:${str(inputs, "name")}`;
+      await put(ctx, inputs);
+      return { id, outs: (await read(ctx, id, inputs)) ?? {} };
+    },
+    read,
+    async update(ctx, id, _olds, news) {
+      await put(ctx, news);
+      return (await read(ctx, id, news)) ?? {};
+    },
+    async delete(ctx, id) {
+      const [owner, name] = splitOnce(id, ":");
+      await orNotFound(api.delete(ctx, owner, name));
+    },
+  };
+}
+
+const rolePolicy = inlinePolicy({
   token: "aws:iam/rolePolicy:RolePolicy",
-  service: "iam",
-  properties: { role: NAME, name: NAME, namePrefix: NAME, policy: { json: true } },
-  autoName: { property: "name", maxLength: 128 },
-  async create(ctx, inputs) {
-    const id = `${str(inputs, "role")}:${str(inputs, "name")}`;
-    await putRolePolicy(ctx, inputs);
-    return { id, outs: (await readRolePolicy(ctx, id, inputs)) ?? {} };
-  },
-  read: readRolePolicy,
-  async update(ctx, id, _olds, news) {
-    await putRolePolicy(ctx, news);
-    return (await readRolePolicy(ctx, id, news)) ?? {};
-  },
-  async delete(ctx, id) {
-    const [RoleName, PolicyName] = splitOnce(id, ":");
-    await orNotFound(ctx.clients.iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })));
-  },
-};
+  owner: "role",
+  get: (ctx, RoleName, PolicyName) => ctx.clients.iam.send(new GetRolePolicyCommand({ RoleName, PolicyName })),
+  put: (ctx, RoleName, PolicyName, PolicyDocument) =>
+    ctx.clients.iam.send(new PutRolePolicyCommand({ RoleName, PolicyName, PolicyDocument })),
+  delete: (ctx, RoleName, PolicyName) => ctx.clients.iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })),
+});
 
-function putRolePolicy(ctx: HandlerContext, p: Props) {
-  return ctx.clients.iam.send(
-    new PutRolePolicyCommand({
-      RoleName: str(p, "role"),
-      PolicyName: str(p, "name"),
-      PolicyDocument: str(p, "policy"),
-    }),
-  );
-}
+const userPolicy = inlinePolicy({
+  token: "aws:iam/userPolicy:UserPolicy",
+  owner: "user",
+  get: (ctx, UserName, PolicyName) => ctx.clients.iam.send(new GetUserPolicyCommand({ UserName, PolicyName })),
+  put: (ctx, UserName, PolicyName, PolicyDocument) =>
+    ctx.clients.iam.send(new PutUserPolicyCommand({ UserName, PolicyName, PolicyDocument })),
+  delete: (ctx, UserName, PolicyName) => ctx.clients.iam.send(new DeleteUserPolicyCommand({ UserName, PolicyName })),
+});
 
 // ---------------------------------------------------------------- RolePolicyAttachment
 
@@ -605,5 +628,6 @@ export const iamHandlers: readonly ResourceHandler[] = [
   instanceProfile,
   policy,
   user,
+  userPolicy,
   accessKey,
 ];

@@ -170,6 +170,7 @@ const TYPE_KINDS: Record<string, Record<string, TypeSpec>> = {
   "aws:iam/role:Role": { assumeRolePolicy: STRING, maxSessionDuration: INTEGER, forceDetachPolicies: BOOLEAN },
   "aws:iam/policy:Policy": { policyId: STRING, attachmentCount: INTEGER },
   "aws:iam/user:User": { forceDestroy: BOOLEAN },
+  "aws:iam/userPolicy:UserPolicy": { user: STRING },
   "aws:iam/accessKey:AccessKey": {
     user: STRING,
     status: STRING,
@@ -274,6 +275,7 @@ export const COMPUTED: Record<string, readonly string[]> = {
   "aws:iam/instanceProfile:InstanceProfile": ["arn", "uniqueId", "createDate", "tagsAll"],
   "aws:iam/policy:Policy": ["arn", "policyId", "attachmentCount", "tagsAll"],
   "aws:iam/user:User": ["arn", "uniqueId", "tagsAll"],
+  "aws:iam/userPolicy:UserPolicy": [],
   "aws:iam/accessKey:AccessKey": ["secret", "createDate"],
   "aws:ec2/instance:Instance": [
     "arn",
@@ -315,6 +317,7 @@ const REQUIRED_INPUTS: Record<string, readonly string[]> = {
   "aws:iam/rolePolicy:RolePolicy": ["policy", "role"],
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["policyArn", "role"],
   "aws:iam/policy:Policy": ["policy"],
+  "aws:iam/userPolicy:UserPolicy": ["policy", "user"],
   "aws:iam/accessKey:AccessKey": ["user"],
   "aws:lambda/function:Function": ["role"],
   "aws:ecs/taskDefinition:TaskDefinition": ["containerDefinitions", "family"],
