@@ -16,7 +16,7 @@ import {
   PutBucketTaggingCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { awsCode, compact, isNotFound, retryOn, str, tagList } from "./properties";
+import { awsCode, compact, containsUnknown, isNotFound, retryOn, str, tagList } from "./properties";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 const TOKEN = "aws:s3/bucket:Bucket";
@@ -119,16 +119,23 @@ const bucket: ResourceHandler = {
   // S3 names are lowercase: the real provider lowercases the auto-name; a prefix gets Terraform's unique suffix.
   autoName: { property: "bucket", maxLength: 63, prefix: "bucketPrefix", lowercase: true },
   validate(inputs) {
+    const failures: Array<{ property: string; reason: string }> = [];
     const name = inputs["bucket"];
-    if (typeof name === "string" && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) {
-      return [
-        {
-          property: "bucket",
-          reason: `${TOKEN}: \`bucket\` must be 3-63 lowercase letters, digits, dots or hyphens, starting and ending with a letter or digit; got ${JSON.stringify(name)}.`,
-        },
-      ];
+    if (typeof name === "string" && !containsUnknown(name) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) {
+      failures.push({
+        property: "bucket",
+        reason: `${TOKEN}: \`bucket\` must be 3-63 lowercase letters, digits, dots or hyphens, starting and ending with a letter or digit; got ${JSON.stringify(name)}.`,
+      });
     }
-    return [];
+    const prefix = inputs["bucketPrefix"];
+    // The unique suffix takes 26 of the 63 characters.
+    if (typeof prefix === "string" && !containsUnknown(prefix) && !/^[a-z0-9][a-z0-9.-]{0,36}$/.test(prefix)) {
+      failures.push({
+        property: "bucketPrefix",
+        reason: `${TOKEN}: \`bucketPrefix\` must be at most 37 lowercase letters, digits, dots or hyphens, starting with a letter or digit; got ${JSON.stringify(prefix)}.`,
+      });
+    }
+    return failures;
   },
   async create(ctx, inputs) {
     const name = str(inputs, "bucket") as string;
