@@ -1,5 +1,6 @@
 /** Assertions over what the emulators (LocalStack, moto) hold, read back with AWS SDK v3. */
 
+import { paginateDescribeLogGroups } from "@aws-sdk/client-cloudwatch-logs";
 import { paginateListTables } from "@aws-sdk/client-dynamodb";
 import {
   DescribeIamInstanceProfileAssociationsCommand,
@@ -147,12 +148,16 @@ const LISTED_ONLY: Readonly<Record<string, Lister>> = {
     collect(paginateListHostedZones({ client: c.route53, pageSize }, {}), (p) =>
       (p.HostedZones ?? []).map((z) => z.Id?.replace(/^\/hostedzone\//, "")),
     ),
+  "aws:cloudwatch/logGroup:LogGroup": (c, pageSize) =>
+    collect(paginateDescribeLogGroups({ client: c.logs, pageSize }, {}), (p) =>
+      (p.logGroups ?? []).map((g) => g.logGroupName),
+    ),
 };
 
 /** Options of {@link findLeftovers}. */
 export interface FindLeftoversOptions {
   /**
-   * Items per page when listing Lambda functions, DynamoDB tables, S3 buckets and Route 53 zones; tests use a small
+   * Items per page when listing Lambda functions, DynamoDB tables, S3 buckets, Route 53 zones and log groups; tests use a small
    * one to prove every page is read.
    * @default - Each service's own page size.
    */
@@ -161,7 +166,8 @@ export interface FindLeftoversOptions {
 
 /**
  * The resources of `snapshot` (taken with `TestStack.resources()` before destroy) that the emulators still hold.
- * Lambda functions, DynamoDB tables, S3 buckets and Route 53 zones are found by listing their emulator (every page);
+ * Lambda functions, DynamoDB tables, S3 buckets, Route 53 zones and CloudWatch log groups are found by listing their
+ * emulator (every page);
  * other types are read back through their type's handler, and IAM roles, instance profiles and EC2 instances are also
  * found by listing (ECS task definitions too: any ACTIVE revision of a family the stack held). Types in `except` are
  * skipped.

@@ -1,7 +1,8 @@
 /**
- * AWS SDK v3 clients pointed at the emulators: LocalStack for IAM, STS, EC2, Lambda, S3 and Route 53; moto for ECS
+ * AWS SDK v3 clients pointed at the emulators: LocalStack for IAM, STS, EC2, Lambda, S3, Route 53 and CloudWatch Logs; moto for ECS
  * and DynamoDB.
  */
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
@@ -27,6 +28,7 @@ export interface Endpoints {
   readonly s3: string;
   readonly route53: string;
   readonly dynamodb: string;
+  readonly logs: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface Endpoints {
 export function defaultEndpoints(): Endpoints {
   const ls = localStackEndpoint();
   const moto = motoEndpoint();
-  return { iam: ls, sts: ls, ec2: ls, lambda: ls, ecs: moto, s3: ls, route53: ls, dynamodb: moto };
+  return { iam: ls, sts: ls, ec2: ls, lambda: ls, ecs: moto, s3: ls, route53: ls, dynamodb: moto, logs: ls };
 }
 
 /** One client per service, created on first use. */
@@ -72,6 +74,9 @@ export class AwsClients {
   }
   get lambda(): LambdaClient {
     return this.get("lambda", (c) => new LambdaClient(c));
+  }
+  get logs(): CloudWatchLogsClient {
+    return this.get("logs", (c) => new CloudWatchLogsClient(c));
   }
   get ecs(): ECSClient {
     return this.get("ecs", (c) => new ECSClient(c));

@@ -9,6 +9,7 @@ import { ecsHandlers } from "./ecs";
 import { iamHandlers } from "./iam";
 import { invokeHandlers } from "./invokes";
 import { lambdaHandlers } from "./lambda";
+import { logsHandlers } from "./logs";
 import { AwsProviderError, autoName, awsCode, containsUnknown, deepEqual, jsonEqual, prefixedName } from "./properties";
 import { route53Handlers } from "./route53";
 import { s3Handlers } from "./s3";
@@ -32,6 +33,7 @@ export const RESOURCE_HANDLERS: ReadonlyMap<string, ResourceHandler> = new Map(
     ...dynamodbHandlers,
     ...s3Handlers,
     ...route53Handlers,
+    ...logsHandlers,
   ].map((h) => [h.token, h]),
 );
 
@@ -53,7 +55,7 @@ const HONOURED_CONFIG = new Set([
   "version",
 ]);
 
-const ENDPOINT_SERVICES = new Set(["iam", "sts", "ec2", "lambda", "ecs", "s3", "route53", "dynamodb"]);
+const ENDPOINT_SERVICES = new Set(["iam", "sts", "ec2", "lambda", "ecs", "s3", "route53", "dynamodb", "logs"]);
 
 /** The key the real (bridged) provider uses to list the inputs Check filled in. */
 const DEFAULTS_KEY = "__defaults";

@@ -170,6 +170,12 @@ const TYPE_KINDS: Record<string, Record<string, TypeSpec>> = {
   "aws:iam/role:Role": { assumeRolePolicy: STRING, maxSessionDuration: INTEGER, forceDetachPolicies: BOOLEAN },
   "aws:iam/policy:Policy": { policyId: STRING, attachmentCount: INTEGER },
   "aws:iam/user:User": { forceDestroy: BOOLEAN },
+  "aws:cloudwatch/logGroup:LogGroup": {
+    retentionInDays: INTEGER,
+    kmsKeyId: STRING,
+    logGroupClass: STRING,
+    skipDestroy: BOOLEAN,
+  },
   "aws:iam/userPolicy:UserPolicy": { user: STRING },
   "aws:iam/accessKey:AccessKey": {
     user: STRING,
@@ -309,6 +315,7 @@ export const COMPUTED: Record<string, readonly string[]> = {
     "tagsAll",
   ],
   "aws:route53/zone:Zone": ["arn", "zoneId", "nameServers", "primaryNameServer", "tagsAll"],
+  "aws:cloudwatch/logGroup:LogGroup": ["arn", "tagsAll"],
 };
 
 /** Required inputs, as in the real provider's schema (the rest is optional or defaulted by Check). */

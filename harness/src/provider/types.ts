@@ -36,7 +36,7 @@ export interface ResourceHandler {
   /** The type token, for example `aws:iam/role:Role`. */
   readonly token: string;
   /** Which emulator serves it, for error messages and the README. */
-  readonly service: "iam" | "ec2" | "lambda" | "ecs" | "s3" | "route53" | "dynamodb";
+  readonly service: "iam" | "ec2" | "lambda" | "ecs" | "s3" | "route53" | "dynamodb" | "logs";
   /** The input properties supported; anything else is a Check failure naming the property. */
   readonly properties: Readonly<Record<string, PropertySpec>>;
   /** Auto-naming as the real provider does it: `<logical name>-<7 random chars>` when neither name nor prefix is set. */

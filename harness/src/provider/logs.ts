@@ -1,0 +1,109 @@
+/**
+ * aws:cloudwatch LogGroup, on LocalStack. The name (or prefix) and the log group class replace the group; retention,
+ * KMS key and tags change in place. `arn` is reported without the `:*` suffix CloudWatch Logs appends, as the real
+ * provider does, so policies name streams with `${arn}:*`.
+ */
+import {
+  AssociateKmsKeyCommand,
+  CreateLogGroupCommand,
+  DeleteLogGroupCommand,
+  DeleteRetentionPolicyCommand,
+  DescribeLogGroupsCommand,
+  DisassociateKmsKeyCommand,
+  ListTagsForResourceCommand,
+  PutRetentionPolicyCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { compact, num, orNotFound, str } from "./properties";
+import type { HandlerContext, Props, ResourceHandler } from "./types";
+
+async function readLogGroup(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
+  const logs = ctx.clients.logs;
+  let token: string | undefined;
+  do {
+    const page = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: id, nextToken: token }));
+    const g = page.logGroups?.find((x) => x.logGroupName === id);
+    if (g) {
+      const arn = (g.arn ?? "").replace(/:\*$/, "");
+      const tags = (await orNotFound(logs.send(new ListTagsForResourceCommand({ resourceArn: arn }))))?.tags ?? {};
+      return compact({
+        id,
+        name: id,
+        namePrefix: state["namePrefix"],
+        arn,
+        retentionInDays: g.retentionInDays ?? 0,
+        kmsKeyId: g.kmsKeyId,
+        logGroupClass: g.logGroupClass ?? "STANDARD",
+        skipDestroy: state["skipDestroy"] ?? false,
+        tags: Object.keys(tags).length > 0 || state["tags"] !== undefined ? tags : undefined,
+        tagsAll: tags,
+      });
+    }
+    token = page.nextToken;
+  } while (token);
+  return undefined;
+}
+
+async function applyRetention(ctx: HandlerContext, name: string, days: number | undefined): Promise<void> {
+  // 0 (the default) is "never expire": no retention policy.
+  if (days !== undefined && days > 0) {
+    await ctx.clients.logs.send(new PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: days }));
+  } else {
+    await orNotFound(ctx.clients.logs.send(new DeleteRetentionPolicyCommand({ logGroupName: name })));
+  }
+}
+
+const logGroup: ResourceHandler = {
+  token: "aws:cloudwatch/logGroup:LogGroup",
+  service: "logs",
+  properties: {
+    name: { replaces: true },
+    namePrefix: { replaces: true },
+    retentionInDays: { default: 0 },
+    kmsKeyId: {},
+    logGroupClass: { replaces: true, default: "STANDARD" },
+    skipDestroy: { default: false },
+    tags: {},
+  },
+  autoName: { property: "name", maxLength: 512 },
+  async create(ctx, inputs) {
+    const name = str(inputs, "name") as string;
+    await ctx.clients.logs.send(
+      new CreateLogGroupCommand({
+        logGroupName: name,
+        kmsKeyId: str(inputs, "kmsKeyId"),
+        logGroupClass: str(inputs, "logGroupClass") as never,
+        tags: inputs["tags"] as Record<string, string> | undefined,
+      }),
+    );
+    await applyRetention(ctx, name, num(inputs, "retentionInDays"));
+    return { id: name, outs: (await readLogGroup(ctx, name, inputs)) ?? {} };
+  },
+  read: readLogGroup,
+  async update(ctx, id, olds, news, changed) {
+    const logs = ctx.clients.logs;
+    if (changed.includes("retentionInDays")) await applyRetention(ctx, id, num(news, "retentionInDays"));
+    if (changed.includes("kmsKeyId")) {
+      const kmsKeyId = str(news, "kmsKeyId");
+      if (kmsKeyId) await logs.send(new AssociateKmsKeyCommand({ logGroupName: id, kmsKeyId }));
+      else await logs.send(new DisassociateKmsKeyCommand({ logGroupName: id }));
+    }
+    if (changed.includes("tags")) {
+      const arn = str(olds, "arn") as string;
+      const before = (olds["tags"] as Record<string, string> | undefined) ?? {};
+      const after = (news["tags"] as Record<string, string> | undefined) ?? {};
+      const removed = Object.keys(before).filter((k) => !(k in after));
+      if (removed.length > 0) await logs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: removed }));
+      if (Object.keys(after).length > 0) await logs.send(new TagResourceCommand({ resourceArn: arn, tags: after }));
+    }
+    return (await readLogGroup(ctx, id, news)) ?? {};
+  },
+  async delete(ctx, id, state) {
+    // The real provider only forgets a group with skipDestroy: its logs outlive the stack.
+    if (state["skipDestroy"] === true) return;
+    await orNotFound(ctx.clients.logs.send(new DeleteLogGroupCommand({ logGroupName: id })));
+  },
+};
+
+export const logsHandlers: readonly ResourceHandler[] = [logGroup];
