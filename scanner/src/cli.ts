@@ -4,6 +4,7 @@
 // Exit 0: nothing found; 1: something found; 2: usage or read error.
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { AuditError, type AuditResult, audit, type ClientFactory, sdkClients } from "./audit";
 import {
   type AllowedFinding,
   allowMarker,
@@ -32,6 +33,8 @@ export interface CliIo {
   readonly writeFile?: (path: string, text: string) => void;
   /** The working directory for `--staged` and `--git`. */
   readonly cwd?: string;
+  /** Whether standard error is a terminal (the audit's progress line). */
+  readonly isTTY?: boolean;
   /** The environment (`KEYLESS_SCAN_FINGERPRINT_KEY`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -44,6 +47,7 @@ export const EXIT_USAGE = 2;
 export const DEFAULT_MAX_FILE_SIZE = 16 * 1024 * 1024;
 
 const USAGE = `usage: keyless-scan [options] PATH...     scan files and directories (- is standard input)
+       keyless-scan audit [--region R]...   find keys in what is deployed in AWS (see keyless-scan audit --help)
        keyless-scan [options] --staged      scan the files staged in git's index
        keyless-scan [options] --git [RANGE] scan every blob in git history (all refs, or RANGE)
   Finds AWS access key ids, secret access keys and session tokens, through base64, hex, percent-encoding,
@@ -304,8 +308,119 @@ function toolVersion(): string {
   }
 }
 
+const AUDIT_USAGE = `usage: keyless-scan audit [--region REGION]... [--format text|json|sarif] [--concurrency N] [--no-iam]
+  Reads what is deployed in the AWS account of the default credential chain (environment, profile, SSO,
+  web identity, instance or task role) and reports AWS keys in EC2 instance user data, every launch
+  template version's user data, Lambda environment variables and ECS task definition container
+  environments, and IAM users with active access keys (the migration inventory; key ids shown masked).
+  Endpoints follow the SDK's settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>); throttling is retried
+  adaptively. Regions: each --region, else the default configuration's region.
+  Exit status: 0 nothing found, 1 something found, 2 usage error or a service that could not be read.`;
+
+/**
+ * \`keyless-scan audit\`: returns the exit status. \`clients\` defaults to AWS SDK v3 (tests pass fakes).
+ */
+export async function mainAudit(argv: readonly string[], io: CliIo, clients?: ClientFactory): Promise<number> {
+  let format: OutputFormat = "text";
+  const regions: string[] = [];
+  let concurrency = 8;
+  let iam = true;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    const value = argv[i + 1];
+    let error: string | undefined;
+    if (arg === "--region") {
+      if (value === undefined || !/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(value)) {
+        error = `--region needs a region name like eu-west-1${value === undefined ? "" : `, not ${JSON.stringify(value)}`}`;
+      } else regions.push(value);
+      i++;
+    } else if (arg === "--format" || arg === "--json") {
+      if (arg === "--json") format = "json";
+      else if (value === undefined || !(outputFormats as readonly string[]).includes(value)) {
+        error = `--format needs one of ${outputFormats.join(", ")}${value === undefined ? "" : `, not ${JSON.stringify(value)}`}`;
+      } else format = value as OutputFormat;
+      if (arg === "--format") i++;
+    } else if (arg === "--concurrency") {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1 || n > 64)
+        error = `--concurrency needs an integer from 1 to 64${value === undefined ? "" : `, not ${JSON.stringify(value)}`}`;
+      else concurrency = n;
+      i++;
+    } else if (arg === "--no-iam") {
+      iam = false;
+    } else if (arg === "-h" || arg === "--help") {
+      io.stderr(`${AUDIT_USAGE}\n`);
+      return EXIT_USAGE;
+    } else {
+      error = `unknown audit argument ${arg}`;
+    }
+    if (error !== undefined) {
+      io.stderr(`keyless-scan audit: ${error}\n${AUDIT_USAGE}\n`);
+      return EXIT_USAGE;
+    }
+  }
+  const factory = clients ?? sdkClients();
+  if (regions.length === 0) {
+    const region = await factory.defaultRegion();
+    if (region === undefined || region === "") {
+      io.stderr("keyless-scan audit: no region: pass --region, or set AWS_REGION or a profile's region\n");
+      return EXIT_USAGE;
+    }
+    regions.push(region);
+  }
+  const key = (io.env ?? process.env).KEYLESS_SCAN_FINGERPRINT_KEY;
+  const tty = io.isTTY === true;
+  let shown = false;
+  const progress = (line: string): void => {
+    if (!tty) return;
+    io.stderr(`\r\u001b[2K${line}`);
+    shown = true;
+  };
+  let results: AuditResult[];
+  try {
+    results = await audit(factory, {
+      regions,
+      concurrency,
+      iam,
+      progress,
+      scanOptions: key === undefined || key === "" ? {} : { fingerprintKey: key },
+    });
+  } catch (err) {
+    if (shown) io.stderr("\r\u001b[2K");
+    if (!(err instanceof AuditError)) throw err;
+    io.stderr(`keyless-scan audit: ${err.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (shown) io.stderr("\r\u001b[2K");
+  io.stdout(formatReport(format, results, toolVersion()));
+  if (format === "text") {
+    const n = results.reduce((c, r) => c + r.findings.length, 0);
+    io.stderr(`keyless-scan audit: ${regions.join(", ")}${iam ? " and IAM" : ""}: ${n} finding${n === 1 ? "" : "s"}\n`);
+  }
+  return results.some((r) => r.findings.length > 0) ? EXIT_FOUND : EXIT_CLEAN;
+}
+
 /** The process entry point, used by bin/keyless-scan.js. */
 export function run(): void {
+  const argv = process.argv.slice(2);
+  if (argv[0] === "audit") {
+    mainAudit(argv.slice(1), {
+      stdout: (t) => process.stdout.write(t),
+      stderr: (t) => process.stderr.write(t),
+      readFile: (p) => readFileSync(p),
+      readStdin: () => readFileSync(0),
+      isTTY: process.stderr.isTTY === true,
+    }).then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (err: unknown) => {
+        process.stderr.write(`keyless-scan audit: ${(err as Error).name}: ${(err as Error).message}\n`);
+        process.exitCode = EXIT_USAGE;
+      },
+    );
+    return;
+  }
   process.exitCode = main(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),

@@ -160,21 +160,21 @@ function hex(c: number): number {
  * Returns undefined for binary data.
  */
 export function bytesToText(bytes: Buffer): string | undefined {
+  return decodeText(bytes)?.text;
+}
+
+/** As `bytesToText`, also saying whether the text is strictly UTF-8 or UTF-16LE (not merely mostly printable). */
+export function decodeText(bytes: Buffer): { readonly text: string; readonly strict: boolean } | undefined {
   if (bytes.length === 0) return undefined;
-  if (looksUtf16le(bytes)) return bytes.toString("utf16le");
-  if (isUtf8(bytes)) return bytes.toString("utf8");
+  if (looksUtf16le(bytes)) return { text: bytes.toString("utf16le"), strict: true };
+  if (isUtf8(bytes)) return { text: bytes.toString("utf8"), strict: true };
   const sample = Math.min(bytes.length, 4096);
   let printable = 0;
   for (let i = 0; i < sample; i++) {
     const b = bytes[i] ?? 0;
     if ((b >= 32 && b < 127) || b === 9 || b === 10 || b === 13) printable++;
   }
-  return printable / sample >= 0.9 ? bytes.toString("latin1") : undefined;
-}
-
-/** Valid UTF-8 or UTF-16LE text (not merely mostly printable). */
-export function isStrictText(bytes: Buffer): boolean {
-  return looksUtf16le(bytes) || isUtf8(bytes);
+  return printable / sample >= 0.9 ? { text: bytes.toString("latin1"), strict: false } : undefined;
 }
 
 /** Mostly UTF-16LE text: every other byte zero, the rest printable. */

@@ -2,15 +2,14 @@
 // It looks through layers, bounded in depth and in decoded bytes, and reports what it finds in each.
 import { createHmac } from "node:crypto";
 import {
-  bytesToText,
   type Compression,
   decodeBase64,
   decodeHex,
   decodePercent,
   decodeQuotedPrintable,
+  decodeText,
   decompress,
   type Headerless,
-  isStrictText,
   sniffCompression,
   unopenable,
 } from "./codec";
@@ -45,7 +44,7 @@ interface State {
   stopped: boolean;
 }
 
-/** Decompressors a layer's text names (`base64 -d | brotli -d`, `DeflateStream`, `zlib.decompress(..., -15)`). */
+/** Decompressors named near a decoded run (`base64 -d | brotli -d`, `DeflateStream`, `zlib.decompress(..., -15)`). */
 type Hints = () => readonly Headerless[];
 
 /**
@@ -137,11 +136,14 @@ function walkText(text: string, path: readonly string[], depth: number, state: S
     return;
   }
   let here: Set<string> | undefined;
-  let named: readonly Headerless[] | undefined;
-  const hints: Hints = () => {
-    named ??= namedDecompressors(text);
-    return named;
-  };
+  let hits: ReturnType<typeof decompressorHits> | undefined;
+  const hintsFor =
+    (blob: Blob): Hints =>
+    () => {
+      hits ??= decompressorHits(text);
+      const near = hits.filter((h) => h.at >= blob.start - NAMED_WITHIN && h.at < blob.end + NAMED_WITHIN);
+      return [...new Set(near.map((h) => h.format))];
+    };
   const whole = trimmedBounds(text);
   for (const blob of blobs) {
     if (state.stopped) return;
@@ -161,7 +163,7 @@ function walkText(text: string, path: readonly string[], depth: number, state: S
     }
     if (blob.encoding === "hex") {
       if (!charge(encoded.length >> 1, childPath, state)) return;
-      openBytes(decodeHex(encoded), childPath, depth + 1, state, false, undefined, hints);
+      openBytes(decodeHex(encoded), childPath, depth + 1, state, false, undefined, hintsFor(blob));
       continue;
     }
     if (!charge(Math.ceil((encoded.length * 3) / 4), childPath, state)) return;
@@ -172,7 +174,7 @@ function walkText(text: string, path: readonly string[], depth: number, state: S
             return charge(Math.ceil((alt.length * 3) / 4), childPath, state) ? decodeBase64(alt) : undefined;
           }
         : undefined;
-    openBytes(decodeBase64(encoded), childPath, depth + 1, state, false, shorter, hints);
+    openBytes(decodeBase64(encoded), childPath, depth + 1, state, false, shorter, hintsFor(blob));
   }
 }
 
@@ -191,23 +193,49 @@ function dropRepeats(sink: Sink, from: number, seen: ReadonlySet<string>): void 
   sink.values.length = o;
 }
 
+/** How far (characters) from a decoded run a decompressor's name counts as naming it (the same pipeline or script lines). */
+const NAMED_WITHIN = 512;
+
 /**
- * The headerless decompressors a layer names. Raw deflate: `DeflateStream` (.NET, PowerShell),
+ * The headerless decompressors named near a run. Raw deflate: `DeflateStream` (.NET, PowerShell),
  * `inflateRaw` (Node.js), `zlib.decompress`/`decompressobj(-15)` (Python), `gzinflate` (PHP).
  * Brotli: `brotli -d`, `brotli --decompress`, `brotli.decompress`, `BrotliStream`,
- * `brotliDecompress`. Library names alone (`zlib-devel`) are not enough. Looked up only when a
- * decoded run is binary, so plain text pays nothing.
+ * `brotliDecompress`. Library names alone (`zlib-devel`) are not enough.
  */
-function namedDecompressors(text: string): readonly Headerless[] {
-  const lower = text.toLowerCase();
-  const out: Headerless[] = [];
-  if (deflateNames.some((n) => lower.includes(n))) out.push("deflate");
-  if (brotliNames.some((n) => lower.includes(n))) out.push("brotli");
-  return out;
-}
+const decompressorNames: readonly { readonly anchor: string; readonly name: string; readonly format: Headerless }[] = [
+  ...[
+    "DeflateStream",
+    "deflateStream",
+    "inflateRaw",
+    "inflate_raw",
+    "zlib.decompress",
+    "decompressobj(-",
+    "gzinflate",
+  ].map((name) => ({ anchor: name.includes("flate") ? "flate" : "ecompress", name, format: "deflate" as const })),
+  ...["brotli -d", "brotli --decompress", "brotli.decompress", "BrotliStream", "brotliDecompress"].map((name) => ({
+    anchor: "rotli",
+    name,
+    format: "brotli" as const,
+  })),
+];
 
-const deflateNames = ["deflatestream", "inflateraw", "inflate_raw", "zlib.decompress", "decompressobj(-", "gzinflate"];
-const brotliNames = ["brotli -d", "brotli --decompress", "brotli.decompress", "brotlistream", "brotlidecompress"];
+/**
+ * Where a layer names a decompressor, found with one `indexOf` pass per anchor (`flate`, `ecompress`,
+ * `rotli`) and checked at each hit. Computed once per layer, only when a decoded run there is binary.
+ */
+function decompressorHits(text: string): { readonly at: number; readonly format: Headerless }[] {
+  const hits: { at: number; format: Headerless }[] = [];
+  for (const anchor of ["flate", "ecompress", "rotli"]) {
+    for (let i = text.indexOf(anchor); i >= 0; i = text.indexOf(anchor, i + 1)) {
+      for (const n of decompressorNames) {
+        if (n.anchor !== anchor) continue;
+        const at = i - n.name.indexOf(anchor);
+        if (at >= 0 && text.startsWith(n.name, at)) hits.push({ at, format: n.format });
+      }
+    }
+  }
+  return hits;
+}
 
 function openPart(part: MimePart, index: number, path: readonly string[], depth: number, state: State): void {
   const label = `MIME part ${index}`;
@@ -250,10 +278,11 @@ function openBytes(
     if (!enter(path, depth, state)) return;
     if (openCompressed(bytes, format, path, depth, state, fallback)) return;
   }
-  const text = bytesToText(bytes);
+  const decoded = decodeText(bytes);
+  const text = decoded?.text;
   // Bytes that are not strictly UTF-8 or UTF-16 may be a headerless stream the layer names (a brotli
   // stream that starts with an uncompressed block looks like text with a few odd bytes).
-  if (hints !== undefined && (text === undefined || !isStrictText(bytes)) && bytes.length > 0) {
+  if (hints !== undefined && decoded?.strict !== true && bytes.length > 0) {
     const named = hints();
     if (named.length > 0 && openHeaderless(bytes, named, path, depth, state, text === undefined)) return;
   }
