@@ -114,10 +114,11 @@ describe("keyless-scan audit against the emulators", function () {
       }
     }
     // Lambda: one function with a secret in its environment, one clean.
-    for (const [i, vars] of [
+    const environments: Record<string, string>[] = [
       { LOG_LEVEL: "info", AWS_SECRET_ACCESS_KEY: credentials().secretAccessKey },
       { LOG_LEVEL: "info" },
-    ].entries()) {
+    ];
+    for (const [i, vars] of environments.entries()) {
       const name = `keyless-audit-${suffix}-${i}`;
       await lambda.send(
         new CreateFunctionCommand({
