@@ -34,7 +34,10 @@ function computed(type: string, name: string, inputs: any): Record<string, unkno
       return {
         name: physical,
         arn: `arn:aws:iam::${ACCOUNT}:role${inputs.path ?? "/"}${physical}`,
-        uniqueId: "AROAMOCK",
+        // IAM's RoleId is new on every creation; here one per name and path, so a path change (a replacement) shows.
+        uniqueId: `AROA${autoName(`${inputs.path ?? "/"}${physical}`)
+          .slice(-7)
+          .toUpperCase()}`,
       };
     case "aws:iam/instanceProfile:InstanceProfile":
       return { name: physical, arn: `arn:aws:iam::${ACCOUNT}:instance-profile${inputs.path ?? "/"}${physical}` };

@@ -69,11 +69,12 @@ function profileNamePrefix(name: string): string {
 }
 
 /**
- * The instance profile name for a role: `<component name>-<8 hex of SHA-256(role name)>`.
+ * The instance profile name for a role: `<component name>-<8 hex of SHA-256(role unique id)>`. The unique id (IAM's
+ * `RoleId`, `AROA...`) changes on every replacement, also when the name stays the same.
  * @internal
  */
-export function profileName(componentName: string, roleName: string): string {
-  return `${profileNamePrefix(componentName)}-${shortHash(roleName)}`;
+export function profileName(componentName: string, roleUniqueId: string): string {
+  return `${profileNamePrefix(componentName)}-${shortHash(roleUniqueId)}`;
 }
 
 /** @internal */
@@ -98,6 +99,7 @@ export function buildProfile(
   let role: aws.iam.Role;
   let policy: aws.iam.RolePolicy | undefined;
   let attachments: aws.iam.RolePolicyAttachment[] = [];
+  // The role's name for the profile's `role` input, checked to trust EC2 when the role was not made by keyless.
   let roleName: pulumi.Output<string>;
   if (args.role !== undefined) {
     role = args.role;
@@ -122,10 +124,12 @@ export function buildProfile(
     attachments = built.attachments;
     roleName = role.name;
   }
+  // Named from the role's unique id, not its name: a role replaced under the same name (a path change) gets a new
+  // profile too, so the instance is re-associated rather than left with a profile whose role was swapped.
   const profile = new aws.iam.InstanceProfile(
     `${name}-profile`,
     {
-      name: roleName.apply((n) => profileName(name, n)),
+      name: pulumi.all([roleName, role.uniqueId]).apply(([, id]) => profileName(name, id)),
       role: roleName,
       path: args.path ?? "/",
       tags: args.tags,
@@ -142,10 +146,16 @@ export function buildProfile(
  * from the instance metadata service (IMDS) after such a swap, observed for up to an hour (and credentials of a role
  * removed from a profile keep working for up to 6 hours). Associating a different profile with the instance refreshes
  * the credentials at once. So the profile's name is derived from the role's identity,
- * `<component name>-<8 hex of SHA-256(role name)>`: the same role always gives the same profile name, and a different
- * role gives a different name, which makes Pulumi replace the profile instead of updating it. Replacement is create
- * before delete (Pulumi's default): the new profile is created, the instance is re-associated with it, and the old
- * profile is deleted afterwards.
+ * `<component name>-<8 hex of SHA-256(role unique id)>` (IAM's `RoleId`, which every replacement changes, also one
+ * under the same name): the same role always gives the same profile name, and a different or replaced role gives a
+ * different name, which makes Pulumi replace the profile instead of updating it. A role with a new name is replaced
+ * create before delete (Pulumi's default): the new profile is created, the instance is re-associated with it, and the
+ * old profile is deleted afterwards. A role replaced under the same name (an explicit `roleName` whose `path`
+ * changes) must be deleted before its successor exists, and the engine then deletes the old profile first as well;
+ * the instance is still re-associated with the new profile, never left with a role swapped inside its profile.
+ *
+ * Upgrading from a version that named the profile from the role's name replaces each profile once (the instance is
+ * re-associated in place).
  *
  * A just-created profile may be refused by RunInstances for a few seconds ("Invalid IAM Instance Profile name") on
  * real AWS; the AWS provider retries that.
@@ -176,7 +186,7 @@ export class InstanceProfile extends pulumi.ComponentResource {
   public readonly policy?: aws.iam.RolePolicy;
   /** Managed policy attachments of a created role. */
   public readonly policyAttachments: aws.iam.RolePolicyAttachment[];
-  /** The profile name, derived from the role name. */
+  /** The profile name, derived from the role's unique id. */
   public readonly instanceProfileName: pulumi.Output<string>;
   /** The profile ARN. */
   public readonly instanceProfileArn: pulumi.Output<string>;

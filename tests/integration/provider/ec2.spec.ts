@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
-import { DescribeLaunchTemplateVersionsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { GetInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
+import {
+  DescribeIamInstanceProfileAssociationsCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
+import { GetInstanceProfileCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { SecureInstance, SecureLaunchTemplate } from "@keyless/aws";
 import {
   assertInstanceProfileAssociation,
@@ -68,6 +72,66 @@ describe("provider: aws:ec2 against LocalStack", function () {
           iam.send(new GetInstanceProfileCommand({ InstanceProfileName: oldProfile })),
           /NoSuchEntity|cannot be found/,
         );
+      },
+    );
+  });
+
+  it("SecureInstance: a role replaced under the same name (path change) gets a new profile and the instance is re-associated", async () => {
+    const stage = { roleName: "", path: "/a/" };
+    /** The instance's live association, read from EC2. */
+    const association = async (instanceId: string) => {
+      const got = await ec2.send(
+        new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [instanceId] }] }),
+      );
+      const live = got.IamInstanceProfileAssociations?.filter((a) => a.State === "associated") ?? [];
+      assert.equal(live.length, 1, JSON.stringify(got.IamInstanceProfileAssociations));
+      return { profile: live[0]?.IamInstanceProfile?.Arn?.split("/").pop() };
+    };
+    const roleId = async () =>
+      (await iam.send(new GetRoleCommand({ RoleName: stage.roleName }))).Role?.RoleId as string;
+    await withProviderStack(
+      {
+        program: async () => {
+          const web = new SecureInstance("same", {
+            ami: AMI,
+            instanceType: "t3.micro",
+            permissions: { roleName: stage.roleName, path: stage.path },
+          });
+          return { instanceId: web.instanceId, profile: web.instanceProfileName };
+        },
+      },
+      async (t, seen) => {
+        stage.roleName = `keyless-same-${t.name}`;
+        // GIVEN a SecureInstance whose role has an explicit name
+        const up1 = await t.up();
+        seen(await t.resources());
+        const instanceId = up1.outputs["instanceId"] as string;
+        const oldProfile = up1.outputs["profile"] as string;
+        const before = await association(instanceId);
+        assert.equal(before.profile, oldProfile);
+        const oldRoleId = await roleId();
+
+        // WHEN the role's path changes: IAM cannot move a role, so it is replaced under the same name
+        stage.path = "/b/";
+        const up2 = await t.up();
+        seen(await t.resources());
+
+        // THEN the role is replaced (a new RoleId, same name) and so is the profile, under a new name
+        assert.deepEqual(opsOf(up2.steps, "same-role"), ["delete-replaced", "replace", "create-replacement"]);
+        assert.notEqual(await roleId(), oldRoleId);
+        const newProfile = up2.outputs["profile"] as string;
+        assert.notEqual(newProfile, oldProfile);
+        assert.ok(opsOf(up2.steps, "same-profile").includes("replace"), JSON.stringify(up2.steps));
+        await assertProfileHoldsRole(newProfile, stage.roleName);
+        await assert.rejects(
+          iam.send(new GetInstanceProfileCommand({ InstanceProfileName: oldProfile })),
+          /NoSuchEntity|cannot be found/,
+        );
+        // AND the same instance is updated in place and re-associated with the new profile (EC2 says so)
+        assert.deepEqual(opsOf(up2.steps, "same-instance"), ["update"]);
+        assert.equal(up2.outputs["instanceId"], instanceId);
+        const after = await association(instanceId);
+        assert.equal(after.profile, newProfile);
       },
     );
   });

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { InstanceProfile, KeylessErrorCode, WorkloadRole } from "@keyless/aws";
 import * as aws from "@pulumi/aws";
 import { deployFailures, expectFailure, expectValidationError, resolved, useMocks } from "../../support/mocks";
@@ -27,23 +28,32 @@ describe("InstanceProfile", () => {
     assert.match(mocks.one(ROLE).inputs.assumeRolePolicy, /"Service":"ec2.amazonaws.com"/);
     const inputs = mocks.one(PROFILE).inputs;
     assert.equal(inputs.role, roleName);
-    assert.match(inputs.name, /^web-[0-9a-f]{8}$/);
+    // named from the role's unique id (IAM's RoleId), which a replacement changes, not from its name
+    const uniqueId = (await resolved(p.role.uniqueId))!;
+    assert.equal(inputs.name, `web-${createHash("sha256").update(uniqueId).digest("hex").slice(0, 8)}`);
     assert.equal(name, inputs.name);
     assert.equal(inputs.path, "/");
     assert.match((await resolved(p.instanceProfile.urn))!, /keyless:aws:InstanceProfile\$aws:iam\/instanceProfile/);
   });
 
-  it("gives the same role the same profile name, and a different role a different name", async () => {
-    // GIVEN two stacks' worth of profiles around named roles
+  it("gives the same role the same profile name, and a different or replaced role a different name", async () => {
+    // GIVEN profiles around named roles; the mocks give each name and path its own unique id, as IAM gives each
+    // created role one (a path change replaces the role under the same name)
     const names: string[] = [];
-    for (const roleName of ["app-v1", "app-v1", "app-v2"]) {
-      const role = new WorkloadRole(`r-${names.length}`, { service: "ec2", roleName });
+    for (const [roleName, path] of [
+      ["app-v1", "/"],
+      ["app-v1", "/"],
+      ["app-v2", "/"],
+      ["app-v1", "/moved/"],
+    ] as const) {
+      const role = new WorkloadRole(`r-${names.length}`, { service: "ec2", roleName, path });
       const p = new InstanceProfile("app", { role: role.role });
       names.push((await resolved(p.instanceProfileName))!);
     }
     // THEN
     assert.equal(names[0], names[1], "same role, same profile name: no replacement");
     assert.notEqual(names[1], names[2], "role change, new profile name: create before delete");
+    assert.notEqual(names[0], names[3], "same name, replaced role: new profile name");
   });
 
   it("keeps profile names within IAM's limits for long or odd component names", async () => {
