@@ -45,7 +45,7 @@ interface State {
 }
 
 /** Decompressors named near a decoded run (`base64 -d | brotli -d`, `DeflateStream`, `zlib.decompress(..., -15)`). */
-type Hints = () => readonly Headerless[];
+type Hints = () => { readonly formats: readonly Headerless[]; readonly looksEncoded: boolean };
 
 /**
  * Scans text or bytes for AWS credentials, looking through base64, hex, percent-encoding, gzip,
@@ -142,7 +142,7 @@ function walkText(text: string, path: readonly string[], depth: number, state: S
     () => {
       hits ??= decompressorHits(text);
       const near = hits.filter((h) => h.at >= blob.start - NAMED_WITHIN && h.at < blob.end + NAMED_WITHIN);
-      return [...new Set(near.map((h) => h.format))];
+      return { formats: [...new Set(near.map((h) => h.format))], looksEncoded: looksEncoded(text, blob) };
     };
   const whole = trimmedBounds(text);
   for (const blob of blobs) {
@@ -176,6 +176,21 @@ function walkText(text: string, path: readonly string[], depth: number, state: S
         : undefined;
     openBytes(decodeBase64(encoded), childPath, depth + 1, state, false, shorter, hintsFor(blob));
   }
+}
+
+/** Whether a run has upper case, lower case and digits, as base64 or hex of compressed data does (paths and words rarely). */
+function looksEncoded(text: string, blob: Blob): boolean {
+  if (blob.encoding === "hex") return true;
+  let upper = false;
+  let lower = false;
+  let digit = false;
+  for (let i = blob.start; i < blob.end && !(upper && lower && digit); i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 65 && c <= 90) upper = true;
+    else if (c >= 97 && c <= 122) lower = true;
+    else if (c >= 48 && c <= 57) digit = true;
+  }
+  return upper && lower && digit;
 }
 
 /** Removes the findings from index `from` on whose kind and value are in `seen`. */
@@ -283,8 +298,12 @@ function openBytes(
   // Bytes that are not strictly UTF-8 or UTF-16 may be a headerless stream the layer names (a brotli
   // stream that starts with an uncompressed block looks like text with a few odd bytes).
   if (hints !== undefined && decoded?.strict !== true && bytes.length > 0) {
-    const named = hints();
-    if (named.length > 0 && openHeaderless(bytes, named, path, depth, state, text === undefined)) return;
+    const { formats, looksEncoded } = hints();
+    // Binary that opens as neither is a finding only where the run looks like encoded data (upper and
+    // lower case and digits): a path such as `tests/unit/scanner/x.ts` near the word is not.
+    if (formats.length > 0 && openHeaderless(bytes, formats, path, depth, state, text === undefined && looksEncoded)) {
+      return;
+    }
   }
   if (text === undefined) {
     const alt = fallback?.();

@@ -171,6 +171,9 @@ describe("decodings", () => {
       check(kinds(named) === "undecodable-layer" && /brotli/.test(named[0]?.description ?? ""), show(named));
       const plain = scan(`echo ${blob} | base64 -d > /opt/app.bin\nyum install -y zlib-devel brotli\n`);
       check(plain.length === 0, show(plain));
+      // A path is a base64-alphabet run too: near a named decompressor it is not taken for a stream.
+      const path = scan("cat /usr/local/share/keyless/templates/app.conf.br | brotli -d > /etc/app.conf\n");
+      check(path.length === 0, show(path));
     });
 
     it("reports bzip2, xz and lz4 by their magic bytes: evidently compressed, not opened, so not passed", () => {
