@@ -150,7 +150,9 @@ function walkText(text: string, path: readonly string[], depth: number, state: S
     const raw = text.slice(blob.start, blob.end);
     const encoded = blob.multiline ? stripWhitespace(raw) : raw;
     const name = blobLabels[blob.encoding];
-    const label = blob.start === whole.start && blob.end === whole.end ? name : `${name} (line ${blob.line})`;
+    // A run that is the whole layer leaves no room for a decompressor's name beside it.
+    const isWhole = blob.start === whole.start && blob.end === whole.end;
+    const label = isWhole ? name : `${name} (line ${blob.line})`;
     const childPath = [...path, label];
     if (blob.encoding === "percent") {
       // The decoded span repeats what is literal in it: drop findings of values already found here.
@@ -163,7 +165,15 @@ function walkText(text: string, path: readonly string[], depth: number, state: S
     }
     if (blob.encoding === "hex") {
       if (!charge(encoded.length >> 1, childPath, state)) return;
-      openBytes(decodeHex(encoded), childPath, depth + 1, state, false, undefined, hintsFor(blob));
+      openBytes(
+        decodeHex(encoded),
+        childPath,
+        depth + 1,
+        state,
+        false,
+        undefined,
+        isWhole ? undefined : hintsFor(blob),
+      );
       continue;
     }
     if (!charge(Math.ceil((encoded.length * 3) / 4), childPath, state)) return;
@@ -174,7 +184,7 @@ function walkText(text: string, path: readonly string[], depth: number, state: S
             return charge(Math.ceil((alt.length * 3) / 4), childPath, state) ? decodeBase64(alt) : undefined;
           }
         : undefined;
-    openBytes(decodeBase64(encoded), childPath, depth + 1, state, false, shorter, hintsFor(blob));
+    openBytes(decodeBase64(encoded), childPath, depth + 1, state, false, shorter, isWhole ? undefined : hintsFor(blob));
   }
 }
 
