@@ -309,6 +309,9 @@ const localstack = new Emulator({
     PERSISTENCE: "0",
     SKIP_SSL_CERT_DOWNLOAD: "1",
     DISABLE_EVENTS: "1",
+    // Key ids shaped as AWS issues them (AKIA for users, ASIA for temporary credentials), not LocalStack's LKIA/LSIA,
+    // so what the scanner, the pack and the credential-chain checks see is what they would see on AWS.
+    PARITY_AWS_ACCESS_KEY_ID: "1",
     // Functions become Active without Docker; invoking one fails with a message saying so.
     LAMBDA_RUNTIME_EXECUTOR: LAMBDA_EXECUTOR,
   }),

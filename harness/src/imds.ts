@@ -192,11 +192,10 @@ export interface ChainIdentity {
   readonly account: string;
   /**
    * Whether the credentials are temporary: an `ASIA…` key id with a session token, not a user's `AKIA…` key.
-   * LocalStack marks its own keys with an L (`LSIA…`, `LKIA…`) unless started with `PARITY_AWS_ACCESS_KEY_ID=1`;
-   * `LSIA` counts as temporary.
+   * (LocalStack marks its keys `LSIA…` unless started with `PARITY_AWS_ACCESS_KEY_ID=1`, as `npm test` starts it.)
    */
   readonly temporary: boolean;
-  /** The first four characters of the access key id (`ASIA`, `LSIA`, …): the kind of key, not the key. */
+  /** The first four characters of the access key id (`ASIA`, `AKIA`, …): the kind of key, not the key. */
   readonly keyIdPrefix: string;
   /** Whether the chain's last link, the instance metadata service, supplied the credentials. */
   readonly fromInstanceMetadata: boolean;
@@ -275,7 +274,7 @@ export async function callerIdentityThroughImds(
     const { hasSessionToken, ...got } = JSON.parse(out) as Omit<ChainIdentity, "durationMs" | "temporary"> & {
       hasSessionToken: boolean;
     };
-    const temporary = /^[AL]SIA$/.test(got.keyIdPrefix) && hasSessionToken;
+    const temporary = got.keyIdPrefix === "ASIA" && hasSessionToken;
     return { ...got, temporary, durationMs: Date.now() - started };
   } finally {
     rmSync(home, { recursive: true, force: true });

@@ -127,7 +127,7 @@ describe("journey: the credential chain through IMDSv2", function () {
         assert.equal(
           who.temporary,
           true,
-          `instance credentials must be temporary (ASIA/LSIA with a session token), got ${who.keyIdPrefix}…`,
+          `instance credentials must be temporary (ASIA with a session token), got ${who.keyIdPrefix}…`,
         );
         assert.equal(who.fromInstanceMetadata, true, "the chain must have reached its IMDS link");
 
