@@ -197,9 +197,14 @@ export async function audit(factory: ClientFactory, options: AuditOptions): Prom
         "NextToken",
         where,
       );
+      // Terminated instances no longer run their user data (and EC2 may refuse to read it).
       const ids = reservations.flatMap((p) =>
-        ((p.Reservations as { Instances?: { InstanceId?: string }[] }[] | undefined) ?? []).flatMap((r) =>
-          (r.Instances ?? []).map((i) => i.InstanceId ?? ""),
+        (
+          (p.Reservations as { Instances?: { InstanceId?: string; State?: { Name?: string } }[] }[] | undefined) ?? []
+        ).flatMap((r) =>
+          (r.Instances ?? [])
+            .filter((i) => i.State?.Name !== "terminated" && i.State?.Name !== "shutting-down")
+            .map((i) => i.InstanceId ?? ""),
         ),
       );
       let done = 0;
@@ -252,22 +257,36 @@ export async function audit(factory: ClientFactory, options: AuditOptions): Prom
     } finally {
       ec2.destroy?.();
     }
-    // Lambda functions' environment variables (ListFunctions returns them).
+    // Lambda functions' environment variables, every published version too (a version keeps the
+    // environment it was published with). ListFunctions returns them.
     const lambda = factory.lambda(region);
     try {
       const fns = (
-        await pages(lambda, factory, "ListFunctions", { MaxItems: 50 }, "Marker", "NextMarker", `lambda in ${region}`)
+        await pages(
+          lambda,
+          factory,
+          "ListFunctions",
+          { MaxItems: 50, FunctionVersion: "ALL" },
+          "Marker",
+          "NextMarker",
+          `lambda in ${region}`,
+        )
       ).flatMap(
         (p) =>
           (p.Functions as
-            | { FunctionName?: string; Environment?: { Variables?: Record<string, string> } }[]
+            | { FunctionName?: string; Version?: string; Environment?: { Variables?: Record<string, string> } }[]
             | undefined) ?? [],
       );
-      progress(`${region}: ${fns.length} functions`);
+      progress(`${region}: ${fns.length} function versions`);
       for (const fn of fns) {
         const vars = Object.entries(fn.Environment?.Variables ?? {});
-        if (vars.length > 0)
-          add(`lambda/${region}/function/${fn.FunctionName}/environment`, scanEnvironment(vars, options.scanOptions));
+        const version = fn.Version === undefined || fn.Version === "$LATEST" ? "" : `/version/${fn.Version}`;
+        if (vars.length > 0) {
+          add(
+            `lambda/${region}/function/${fn.FunctionName}${version}/environment`,
+            scanEnvironment(vars, options.scanOptions),
+          );
+        }
       }
     } finally {
       lambda.destroy?.();

@@ -23,7 +23,15 @@ import {
   IAMClient,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
-import { CreateFunctionCommand, DeleteFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import {
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  LambdaClient,
+  PublishVersionCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionActiveV2,
+  waitUntilFunctionUpdatedV2,
+} from "@aws-sdk/client-lambda";
 import {
   LOCALSTACK_CREDENTIALS,
   localStackClientConfig,
@@ -57,6 +65,8 @@ describe("keyless-scan audit against the emulators", function () {
     templates: [] as string[],
     functions: [] as string[],
     taskDefs: [] as string[],
+    version: "",
+    terminated: "",
   };
   const user = `keyless-audit-${suffix}`;
   const idle = `keyless-audit-idle-${suffix}`;
@@ -132,6 +142,41 @@ describe("keyless-scan audit against the emulators", function () {
       );
       seeded.functions.push(name);
     }
+    // A published version of the clean function that still holds a key, the function cleaned since.
+    const versioned = `keyless-audit-${suffix}-versioned`;
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: versioned,
+        Role: "arn:aws:iam::000000000000:role/keyless-audit",
+        Runtime: "nodejs20.x",
+        Handler: "index.handler",
+        Code: { ZipFile: storedZip("index.js", "exports.handler = async () => 1;\n") },
+        Environment: { Variables: { AWS_SECRET_ACCESS_KEY: credentials().secretAccessKey } },
+      }),
+    );
+    seeded.functions.push(versioned);
+    await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 60 }, { FunctionName: versioned });
+    const published = await lambda.send(new PublishVersionCommand({ FunctionName: versioned }));
+    seeded.version = published.Version ?? "";
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: versioned,
+        Environment: { Variables: { LOG_LEVEL: "info" } },
+      }),
+    );
+    await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 60 }, { FunctionName: versioned });
+    // A terminated instance with a key: it runs nowhere, and is not read.
+    const gone = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: AMI,
+        InstanceType: "t3.micro",
+        MinCount: 1,
+        MaxCount: 1,
+        UserData: b64(`export AWS_ACCESS_KEY_ID=${credentials().accessKeyId}\n`),
+      }),
+    );
+    seeded.terminated = gone.Instances?.[0]?.InstanceId ?? "";
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [seeded.terminated] }));
     // ECS (moto): a task definition whose app container carries a secret as a name/value pair, one clean.
     for (const [i, env] of [
       [
@@ -230,6 +275,20 @@ describe("keyless-scan audit against the emulators", function () {
       JSON.stringify(f),
     );
     check(entry(`lambda/${region}/function/${seeded.functions[1]}/environment`) === undefined, "clean function");
+  });
+
+  it("finds the key a published Lambda version still holds, not in the cleaned function", () => {
+    const name = seeded.functions[2];
+    const f = entry(`lambda/${region}/function/${name}/version/${seeded.version}/environment`);
+    check(
+      f?.findings[0]?.kind === "aws-secret-access-key",
+      JSON.stringify(doc.filter((e) => e.file.includes(name ?? "-"))),
+    );
+    check(entry(`lambda/${region}/function/${name}/environment`) === undefined, "$LATEST is clean");
+  });
+
+  it("does not read a terminated instance", () => {
+    check(!doc.some((e) => e.file.includes(seeded.terminated)), "terminated instance");
   });
 
   it("finds the secret in the ECS task definition's name/value pair (moto)", () => {

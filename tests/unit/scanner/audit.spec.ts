@@ -37,6 +37,8 @@ function account(): {
       ),
     },
     { id: "i-clean2", userData: "" },
+    // Terminated: its user data runs nowhere any more, and is not read.
+    { id: "i-gone", state: "terminated", userData: b64(`export AWS_ACCESS_KEY_ID=${credentials().accessKeyId}\n`) },
   ];
   const templates: Record<string, { version: number; userData: string }[]> = {
     "lt-clean": [{ version: 1, userData: b64("#cloud-config\npackages: [nginx]\n") }],
@@ -55,6 +57,12 @@ function account(): {
       },
     },
     { FunctionName: "no-env" },
+    // A published version keeps the environment it was published with.
+    {
+      FunctionName: "clean-fn",
+      Version: "1",
+      Environment: { Variables: { AWS_SECRET_ACCESS_KEY: credentials().secretAccessKey } },
+    },
   ];
   const taskDefs: Record<string, { name: string; environment: { name: string; value: string }[] }[]> = {
     "arn:aws:ecs:eu-west-1:123456789012:task-definition/clean:1": [
@@ -106,7 +114,17 @@ function account(): {
       switch (name) {
         case "DescribeInstances": {
           const p = page(instances, input.NextToken);
-          return { Reservations: [{ Instances: p.items.map((i) => ({ InstanceId: i.id })) }], NextToken: p.next };
+          return {
+            Reservations: [
+              {
+                Instances: p.items.map((i) => ({
+                  InstanceId: i.id,
+                  State: { Name: "state" in i ? i.state : "running" },
+                })),
+              },
+            ],
+            NextToken: p.next,
+          };
         }
         case "DescribeInstanceAttribute":
           return { UserData: { Value: instances.find((i) => i.id === input.InstanceId)?.userData || undefined } };
@@ -206,6 +224,7 @@ describe("keyless-scan audit (fake AWS)", () => {
           "ec2/eu-west-1/instance/i-dirty/userData",
           "ec2/eu-west-1/launch-template/lt-dirty/version/3/userData",
           "lambda/eu-west-1/function/dirty-fn/environment",
+          "lambda/eu-west-1/function/clean-fn/version/1/environment",
           "ecs/eu-west-1/task-definition/dirty:4/container/app/environment",
           `iam/user/alice/access-key/${fake.keyIds[1]?.slice(0, 4)}…${fake.keyIds[1]?.slice(-4)}`,
         ].join("\n"),
@@ -219,15 +238,17 @@ describe("keyless-scan audit (fake AWS)", () => {
     check(doc[1]?.findings[0]?.layer === "base64 > zlib", "launch template layer");
     check(doc[2]?.findings.map((f) => f.kind).join() === "aws-secret-access-key,aws-session-token", "lambda kinds");
     check(/variable AWS_SECRET_ACCESS_KEY/.test(doc[2]?.findings[0]?.description ?? ""), "names the variable");
-    check(/variable AWS_SECRET_ACCESS_KEY/.test(doc[3]?.findings[0]?.description ?? ""), "names the ECS variable");
+    check(/variable AWS_SECRET_ACCESS_KEY/.test(doc[4]?.findings[0]?.description ?? ""), "names the ECS variable");
     check(
       /IAM user alice has an active access key .*, \d+ days old, last used 2026-11-01 by s3 in eu-west-1/.test(
-        doc[4]?.findings[0]?.description ?? "",
+        doc[5]?.findings[0]?.description ?? "",
       ),
-      doc[4]?.findings[0]?.description ?? "",
+      doc[5]?.findings[0]?.description ?? "",
     );
     check(
-      !files.some((f) => f.includes("bob") || f.includes("carol") || f.includes("clean")),
+      !files.some(
+        (f) => f.includes("bob") || f.includes("carol") || f.includes("i-gone") || f.endsWith("clean-fn/environment"),
+      ),
       "inactive keys and clean resources are not findings",
     );
   });
@@ -236,9 +257,16 @@ describe("keyless-scan audit (fake AWS)", () => {
     const fake = account();
     await run(["--region", "eu-west-1", "--concurrency", "2"], fake);
     const count = (n: CommandName) => fake.calls.filter((c) => c.name === n).length;
-    check(count("DescribeInstances") === 2 && count("DescribeInstanceAttribute") === 3, "instances, two pages");
+    check(
+      count("DescribeInstances") === 2 && count("DescribeInstanceAttribute") === 3,
+      "instances, two pages, not the terminated one",
+    );
     check(count("DescribeLaunchTemplateVersions") === 3, "lt-dirty's versions span two pages");
     check(count("ListFunctions") === 2 && count("ListTaskDefinitions") === 1 && count("ListUsers") === 2, "pages");
+    check(
+      fake.calls.every((c) => c.name !== "ListFunctions" || c.input.FunctionVersion === "ALL"),
+      "all versions",
+    );
     check(fake.maxInFlight() <= 2, `${fake.maxInFlight()} in flight`);
   });
 
@@ -248,7 +276,7 @@ describe("keyless-scan audit (fake AWS)", () => {
     check(fake.calls.filter((c) => c.name === "DescribeInstances").length === 4, "both regions");
     check(fake.calls.filter((c) => c.name === "ListUsers").length === 2, "IAM once (two pages)");
     check(
-      /us-east-1\/instance\/i-dirty/.test(res.out) && /eu-west-1, us-east-1 and IAM: 13 findings/.test(res.err),
+      /us-east-1\/instance\/i-dirty/.test(res.out) && /eu-west-1, us-east-1 and IAM: 15 findings/.test(res.err),
       res.err,
     );
   });
