@@ -291,7 +291,7 @@ describe("keyless-scan audit (fake AWS)", () => {
         "ec2/eu-west-1/instance/i-dirty/userData",
       "uri",
     );
-    check(/\r\u001b\[2Keu-west-1: instances 3\/3/.test(res.err), "progress");
+    check(res.err.includes("\r\u001b[2Keu-west-1: instances 3/3"), "progress");
   });
 
   it("fails closed, naming the service, when one cannot be read", async () => {
