@@ -3,10 +3,12 @@ import path from "node:path";
 import { GetUserCommand, IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import {
   assertNoLeftovers,
+  callerIdentityThroughImds,
   localStackClientConfig,
   requireLocalStack,
   StackRunError,
   type StateResource,
+  serveInstanceMetadata,
   TestStack,
 } from "@keyless/testing";
 import { assertNoSecrets, check, credentials } from "../../support/policy-credentials";
@@ -91,6 +93,18 @@ describe("examples/migrate-from-keys", function () {
       const profile = up.outputs["instanceProfile"] as string;
       const instanceId = up.outputs["instanceId"] as string;
       await assertInstanceOnRole(instanceId, profile, role);
+      // `aws sts get-caller-identity` on the instance, as the runbook says: the SDK's default chain, no key anywhere.
+      const imds = await serveInstanceMetadata(instanceId);
+      try {
+        const who = await callerIdentityThroughImds(imds.endpoint);
+        assert.equal(who.arn, `arn:aws:sts::000000000000:assumed-role/${role}/${instanceId}`);
+        assert.ok(
+          who.temporary && who.fromInstanceMetadata,
+          "temporary credentials from the instance metadata service",
+        );
+      } finally {
+        await imds.stop();
+      }
       assert.deepEqual(grants(await inlineStatements(role)), [
         `s3:GetObject arn:aws:s3:::${BUCKET}/reports/*`,
         `s3:ListBucket arn:aws:s3:::${BUCKET}`,
