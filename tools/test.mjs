@@ -6,6 +6,11 @@ import { buildPackages, ensureNodeModules } from "./bootstrap.mjs";
 import { npmBin as bin, root, run, step, toolsEnv } from "./lib.mjs";
 
 const tier = process.argv.includes("--tier") ? process.argv[process.argv.indexOf("--tier") + 1] : "all";
+/**
+ * Spec files run in this many mocha workers at once. Integration specs spend most of their time waiting on the engine
+ * and the emulators, and each stack has its own backend and PULUMI_HOME, so they run side by side safely.
+ */
+const jobs = Number(process.env.KEYLESS_TEST_JOBS ?? 4);
 
 async function main() {
   await ensureNodeModules();
@@ -15,6 +20,7 @@ async function main() {
   await step("lint (biome)", () => run(bin("biome"), ["ci", "."], { cwd: root }));
 
   const specs = ["tests/unit/**/*.spec.ts", "tests/policy/**/*.spec.ts"];
+  const parallel = [];
   let env = toolsEnv();
   let localstack;
   if (tier !== "unit") {
@@ -24,10 +30,11 @@ async function main() {
     localstack = await startLocalStack();
     env = toolsEnv(localstack.env);
     specs.push("tests/integration/**/*.spec.ts");
+    if (jobs > 1) parallel.push("--parallel", "--jobs", String(jobs));
   }
   try {
     await step(`mocha (${tier})`, () =>
-      mochaWithSummary([bin("c8"), bin("mocha"), ...specs.flatMap((s) => ["--spec", s])], env),
+      mochaWithSummary([bin("c8"), bin("mocha"), ...parallel, ...specs.flatMap((s) => ["--spec", s])], env),
     );
   } finally {
     await localstack?.stop();
