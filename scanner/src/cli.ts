@@ -5,6 +5,7 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { AuditError, type AuditResult, audit, type ClientFactory, sdkClients } from "./audit";
+import { scanPulumiState } from "./pulumi-state";
 import {
   type AllowedFinding,
   allowMarker,
@@ -50,6 +51,7 @@ const USAGE = `usage: keyless-scan [options] PATH...     scan files and director
        keyless-scan audit [--region R]...   find keys in what is deployed in AWS (see keyless-scan audit --help)
        keyless-scan [options] --staged      scan the files staged in git's index
        keyless-scan [options] --git [RANGE] scan every blob in git history (all refs, or RANGE)
+       keyless-scan [options] --pulumi-state FILE|-   scan every resource's inputs and outputs in \`pulumi stack export\` output
   Finds AWS access key ids, secret access keys and session tokens, through base64, hex, percent-encoding,
   gzip/zlib, MIME multipart and cloud-init layers. Values are never printed.
 options:
@@ -68,7 +70,8 @@ Exit status: 0 nothing found, 1 something found, 2 usage or read error.`;
 type Mode =
   | { readonly kind: "paths"; readonly paths: readonly string[] }
   | { readonly kind: "staged" }
-  | { readonly kind: "git"; readonly range?: string };
+  | { readonly kind: "git"; readonly range?: string }
+  | { readonly kind: "pulumi-state"; readonly file: string };
 
 interface Parsed {
   readonly format: OutputFormat;
@@ -91,6 +94,7 @@ function parse(argv: readonly string[]): Parsed | string {
   let onlyPaths = false;
   let baseline: string | undefined;
   let writeBaseline: string | undefined;
+  let pulumiState: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     if (onlyPaths || arg === "-" || !arg.startsWith("-")) {
@@ -112,6 +116,12 @@ function parse(argv: readonly string[]): Parsed | string {
       }
       if (arg === "--baseline") baseline = value;
       else writeBaseline = value;
+    } else if (arg === "--pulumi-state") {
+      const value = argv[++i];
+      if (value === undefined || value.length === 0 || (value.startsWith("-") && value !== "-")) {
+        return `--pulumi-state needs a FILE (or - for standard input)${value === undefined ? "" : `, not ${JSON.stringify(value)}`}`;
+      }
+      pulumiState = value;
     } else if (arg === "--staged") {
       staged = true;
     } else if (arg === "--git") {
@@ -135,12 +145,14 @@ function parse(argv: readonly string[]): Parsed | string {
       return `unknown option ${arg}`;
     }
   }
-  if (staged && git) return "--staged and --git cannot be combined";
-  if ((staged || git) && paths.length > 0) return `${staged ? "--staged" : "--git"} takes no PATH (got ${paths[0]})`;
+  const modes = [staged && "--staged", git && "--git", pulumiState !== undefined && "--pulumi-state"].filter(Boolean);
+  if (modes.length > 1) return `${modes.join(" and ")} cannot be combined`;
+  if (modes.length === 1 && paths.length > 0) return `${modes[0]} takes no PATH (got ${paths[0]})`;
   let mode: Mode;
-  if (staged) mode = { kind: "staged" };
+  if (pulumiState !== undefined) mode = { kind: "pulumi-state", file: pulumiState };
+  else if (staged) mode = { kind: "staged" };
   else if (git) mode = range === undefined ? { kind: "git" } : { kind: "git", range };
-  else if (paths.length === 0) return "no PATH given (or --staged, or --git)";
+  else if (paths.length === 0) return "no PATH given (or --staged, --git, --pulumi-state FILE)";
   else mode = { kind: "paths", paths };
   return { format, mode, options: { maxDepth, maxDecodedBytes }, maxFileSize, baseline, writeBaseline };
 }
@@ -157,6 +169,7 @@ function* sources(parsed: Parsed, io: CliIo): Generator<SourceEvent> {
     yield* historyBlobs(cwd, parsed.mode.range, walk);
     return;
   }
+  if (parsed.mode.kind !== "paths") return;
   let stdinRead = false;
   for (const path of parsed.mode.paths) {
     if (path === "-") {
@@ -242,6 +255,25 @@ export function main(argv: readonly string[], io: CliIo): number {
     }
     results.push({ file, commit, findings: stand, allowed });
   };
+  if (parsed.mode.kind === "pulumi-state") {
+    const { file } = parsed.mode;
+    let state: ReturnType<typeof scanPulumiState>;
+    try {
+      const bytes = file === "-" ? io.readStdin() : io.readFile(file);
+      state = scanPulumiState(Buffer.from(bytes).toString("utf8"), options);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      io.stderr(
+        `keyless-scan: --pulumi-state ${file}: ${typeof code === "string" ? `cannot read it: ${code}` : (err as Error).message}\n`,
+      );
+      return EXIT_USAGE;
+    }
+    for (const r of state.results) judge(r.file, undefined, r.findings);
+    for (const e of state.encrypted) io.stderr(`keyless-scan: ${e}: encrypted in the state, not scanned\n`);
+    io.stderr(
+      `keyless-scan: ${state.resources} resource${state.resources === 1 ? "" : "s"}, ${state.encrypted.length} encrypted value${state.encrypted.length === 1 ? "" : "s"} not scanned\n`,
+    );
+  }
   try {
     for (const event of sources(parsed, io)) {
       switch (event.type) {
