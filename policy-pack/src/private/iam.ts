@@ -1,4 +1,5 @@
-// IAM documents and the compute-to-role graph of a stack, for the stack policies.
+// IAM documents and the compute-to-role graph of a stack, for the stack policies. The IAM rules themselves (action
+// access levels, wildcards, unbounded resources) are @keyless/iam-rules, shared with the components.
 import type { PolicyResource } from "@pulumi/policy";
 import { T } from "./types";
 import { readIfKnown, type Undecided } from "./unknown";
@@ -44,36 +45,6 @@ export function statements(doc: unknown): Statement[] | undefined {
         principalServices: services,
       };
     });
-}
-
-/**
- * Matches an IAM action pattern (`*` and `?` wildcards, case-insensitive) against an action.
- * Greedy two-pointer matching with one backtrack point: linear in practice, never exponential.
- * @internal
- */
-export function actionMatches(pattern: string, action: string): boolean {
-  const p = pattern.toLowerCase();
-  const a = action.toLowerCase();
-  let i = 0;
-  let j = 0;
-  let star = -1;
-  let mark = 0;
-  while (j < a.length) {
-    if (i < p.length && (p[i] === "?" || p[i] === a[j])) {
-      i++;
-      j++;
-    } else if (i < p.length && p[i] === "*") {
-      star = i++;
-      mark = j;
-    } else if (star >= 0) {
-      i = star + 1;
-      j = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (i < p.length && p[i] === "*") i++;
-  return i === p.length;
 }
 
 /** How a compute resource uses a role, and the service that must be trusted. @internal */

@@ -223,6 +223,41 @@ describe("WorkloadRole", () => {
         "statements[0].actions[0]",
       ],
       [
+        "iam:PassRole on every role of every account (arn:aws:iam::*:role/*)",
+        () =>
+          new WorkloadRole("x", {
+            service: "ec2",
+            statements: [{ actions: ["iam:PassRole"], resources: ["arn:aws:iam::*:role/*"] }],
+          }),
+        KeylessErrorCode.WriteOnAllResources,
+        "statements[0].actions[0]",
+      ],
+      [
+        "iam:AttachRolePolicy on every role of the account",
+        () =>
+          new WorkloadRole("x", {
+            service: "ec2",
+            statements: [
+              {
+                actions: ["iam:AttachRolePolicy"],
+                resources: ["arn:aws:iam::123456789012:role/app/worker", "arn:aws:iam::123456789012:role/*"],
+              },
+            ],
+          }),
+        KeylessErrorCode.WriteOnAllResources,
+        "statements[0].actions[0]",
+      ],
+      [
+        "s3:PutObject on every object of every bucket (arn:aws:s3:::*)",
+        () =>
+          new WorkloadRole("x", {
+            service: "ec2",
+            statements: [{ actions: ["s3:PutObject"], resources: ["arn:aws:s3:::*"] }],
+          }),
+        KeylessErrorCode.WriteOnAllResources,
+        "statements[0].actions[0]",
+      ],
+      [
         "an unknown action",
         () =>
           new WorkloadRole("x", {
@@ -294,6 +329,55 @@ describe("WorkloadRole", () => {
         KeylessErrorCode.WriteOnAllResources,
       );
       assert.match(err.message, /iam:AttachRolePolicy, access level "Permissions management, Write"/);
+    });
+
+    it("names the unbounded resource, its index and the resource type it reaches", () => {
+      const err = expectValidationError(
+        () =>
+          new WorkloadRole("x", {
+            service: "ec2",
+            statements: [
+              { actions: ["iam:PassRole"], resources: ["arn:aws:iam::111122223333:role/a", "arn:aws:iam::*:role/*"] },
+            ],
+          }),
+        KeylessErrorCode.WriteOnAllResources,
+      );
+      assert.match(
+        err.message,
+        /`statements\[0\]\.resources\[1\]` \("arn:aws:iam::\*:role\/\*"\) matches every `role`/,
+      );
+    });
+
+    it("accepts writes on bounded resources: a named bucket, a role name under a path, a path prefix", async () => {
+      // GIVEN statements whose wildcards stay inside one bucket or one role path
+      new WorkloadRole("bounded", {
+        service: "ec2",
+        statements: [
+          { actions: ["s3:PutObject"], resources: ["arn:aws:s3:::reports/*"] },
+          { actions: ["iam:PassRole"], resources: ["arn:aws:iam::123456789012:role/app/deployer"] },
+          { actions: ["iam:PassRole"], resources: ["arn:aws:iam::*:role/app/*"] },
+        ],
+      });
+      await mocks.settle();
+      // THEN the role and its policy are created
+      assert.equal(mocks.ofType(POLICY).length, 1);
+    });
+
+    it("lets leastPrivilegeException lift the refusal of an unbounded resource for its statement", async () => {
+      new WorkloadRole("deployer", {
+        service: "lambda",
+        statements: [
+          {
+            actions: ["iam:PassRole"],
+            resources: ["arn:aws:iam::*:role/*"],
+            leastPrivilegeException: "SEC-7 deployer",
+          },
+        ],
+      });
+      await mocks.settle();
+      // THEN the statement is kept as written and the reason is recorded on the role
+      assert.match(mocks.one(POLICY).inputs.policy, /"Action":"iam:PassRole","Resource":"arn:aws:iam::\*:role\/\*"/);
+      assert.equal(mocks.one(ROLE).inputs.tags["keyless:least-privilege-exception/statement-0"], "SEC-7 deployer");
     });
 
     it("accepts reads on *, Deny statements, and actions AWS only allows on *", async () => {

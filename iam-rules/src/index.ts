@@ -1,0 +1,16 @@
+// The IAM rules keyless's components and policy pack share, so that both judge every action and resource alike.
+export {
+  type ActionClassification,
+  type ActionInfo,
+  classifyAction,
+  isPermissionsManagement,
+  isWrite,
+} from "./actions";
+export { forbiddenManagedPolicies, forbiddenManagedPolicy } from "./managed-policies";
+export {
+  escalatingOnUnboundedResourceOnly,
+  privilegeEscalationActions,
+  privilegeEscalations,
+} from "./privilege-escalation";
+export { isUnboundedResource, type UnboundedWrite, unboundedWrites } from "./resource-scope";
+export { wildcardMatches } from "./wildcard";

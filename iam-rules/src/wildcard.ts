@@ -1,0 +1,39 @@
+/**
+ * Whether an IAM wildcard pattern matches a text: `*` matches any run of characters (also none), `?` exactly one.
+ * Case-insensitive, as IAM compares action names. The one matcher of keyless's IAM rules: action patterns against
+ * action names, and resource patterns against ARN formats (see {@link isUnboundedResource}).
+ *
+ * Greedy two-pointer matching with a single backtrack point: O(pattern × text) in the worst case, never exponential
+ * (a regular expression built from `a*a*a*…b` can backtrack exponentially).
+ *
+ * @example
+ * ```ts
+ * wildcardMatches("iam:Put*Policy", "iam:PutRolePolicy"); // true
+ * wildcardMatches("s3:Get?bject", "s3:PutObject"); // false
+ * ```
+ */
+export function wildcardMatches(pattern: string, text: string): boolean {
+  const p = pattern.toLowerCase();
+  const t = text.toLowerCase();
+  let i = 0;
+  let j = 0;
+  let star = -1;
+  let mark = 0;
+  while (j < t.length) {
+    if (i < p.length && (p[i] === "?" || p[i] === t[j])) {
+      i++;
+      j++;
+    } else if (i < p.length && p[i] === "*") {
+      // Remember the star and first let it match nothing; on a later mismatch it takes one more character.
+      star = i++;
+      mark = j;
+    } else if (star >= 0) {
+      i = star + 1;
+      j = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (i < p.length && p[i] === "*") i++;
+  return i === p.length;
+}
