@@ -465,6 +465,24 @@ describe("WorkloadRole", () => {
       assert.deepEqual(mocks.summary(), ["aws:iam/role:Role::late-role", "keyless:aws:WorkloadRole::late"]);
     });
 
+    it("refuses an output that resolves to an unbounded pattern, such as every role of the account", async () => {
+      // GIVEN iam:PassRole on a resource built from an output: a fixed account and a wildcard role name
+      const errors = await deployFailures(mocks, () => {
+        new WorkloadRole("late", {
+          service: "lambda",
+          statements: [
+            {
+              actions: ["iam:PassRole"],
+              resources: [pulumi.interpolate`arn:aws:iam::${pulumi.output("123456789012")}:role/*`],
+            },
+          ],
+        });
+      });
+      // THEN the policy is never created
+      expectFailure(errors, KeylessErrorCode.WriteOnAllResources, "statements[0].actions[0]");
+      assert.deepEqual(mocks.summary(), ["aws:iam/role:Role::late-role", "keyless:aws:WorkloadRole::late"]);
+    });
+
     it("checks a managed policy ARN only known at deploy time inside the attachment's input", async () => {
       const errors = await deployFailures(mocks, () => {
         new WorkloadRole("late", {
