@@ -9,6 +9,7 @@ import {
   LocalWorkspace,
   type OpType,
   type PolicyEvent,
+  type PropertyDiff,
   type PulumiFn,
   type Stack,
 } from "@pulumi/pulumi/automation";
@@ -166,7 +167,10 @@ export class TestStack {
     return this.run("up", opts);
   }
 
-  /** Runs `pulumi refresh`; throws {@link StackRunError} when the engine fails. */
+  /**
+   * Runs `pulumi refresh`; throws {@link StackRunError} when the engine fails. `drift` lists what the reads found
+   * changed since the last update.
+   */
   async refresh(): Promise<RunResult> {
     return this.run("refresh", {});
   }
@@ -246,6 +250,21 @@ export interface StepRecord {
   readonly type: string;
 }
 
+/**
+ * What the engine reported when a step finished (its outputs event). On a refresh the step's own op is always
+ * "refresh"; this op is what the read found: "same", "update" (the resource drifted; `diffs` names the properties,
+ * as the diff an `up` would undo) or "delete" (the resource is gone).
+ */
+export interface OutcomeRecord {
+  readonly op: OpType;
+  readonly urn: string;
+  readonly type: string;
+  /** Top-level properties that differ. */
+  readonly diffs: readonly string[];
+  /** Per property path, the kind of difference. @default - None: the provider gave no detailed diff. */
+  readonly detailedDiff?: Readonly<Record<string, PropertyDiff>>;
+}
+
 /** A policy violation the engine reported. */
 export interface ViolationRecord {
   readonly policyName: string;
@@ -262,6 +281,13 @@ export interface RunResult {
   readonly outputs: Record<string, unknown>;
   /** Steps in the order the engine started them (resource pre-events); `same` steps included. */
   readonly steps: StepRecord[];
+  /** Steps in the order they finished (resource outputs events), with what changed. */
+  readonly outcomes: OutcomeRecord[];
+  /**
+   * On refresh, the resources whose read differs from the stack's state (op "update" or "delete"); empty when
+   * nothing drifted, and for other kinds of run.
+   */
+  readonly drift: OutcomeRecord[];
   readonly violations: ViolationRecord[];
   /** Error and warning diagnostics the engine printed. */
   readonly diagnostics: Array<{ severity: string; message: string; urn?: string }>;
@@ -290,11 +316,22 @@ function summarize(
   error: Error | undefined,
 ): RunResult {
   const steps: StepRecord[] = [];
+  const outcomes: OutcomeRecord[] = [];
   const violations: ViolationRecord[] = [];
   const diagnostics: RunResult["diagnostics"] = [];
   for (const e of events) {
     const pre = e.resourcePreEvent?.metadata;
     if (pre) steps.push({ op: pre.op, urn: pre.urn, type: pre.type });
+    const done = e.resOutputsEvent?.metadata;
+    if (done) {
+      outcomes.push({
+        op: done.op,
+        urn: done.urn,
+        type: done.type,
+        diffs: done.diffs ?? [],
+        ...(done.detailedDiff ? { detailedDiff: done.detailedDiff } : {}),
+      });
+    }
     const p: PolicyEvent | undefined = e.policyEvent;
     if (p) {
       violations.push({
@@ -310,7 +347,19 @@ function summarize(
       diagnostics.push({ severity: d.severity, message: d.message, ...(d.urn ? { urn: d.urn } : {}) });
     }
   }
-  return { kind, outputs, steps, violations, diagnostics, events, durationMs, ...(error ? { error } : {}) };
+  const drift = kind === "refresh" ? outcomes.filter((o) => o.op !== "same") : [];
+  return {
+    kind,
+    outputs,
+    steps,
+    outcomes,
+    drift,
+    violations,
+    diagnostics,
+    events,
+    durationMs,
+    ...(error ? { error } : {}),
+  };
 }
 
 /**

@@ -8,9 +8,11 @@ import {
   DeleteTagsCommand,
   DescribeIamInstanceProfileAssociationsCommand,
   DescribeImagesCommand,
+  DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
+  DescribeVolumesCommand,
   DisassociateIamInstanceProfileCommand,
   type Instance,
   type LaunchTemplateVersion,
@@ -79,14 +81,63 @@ function profileName(arn: string | undefined): string | undefined {
   return arn?.split("/").pop();
 }
 
+/**
+ * The instance's user data as EC2 holds it, in the property the state uses: `userDataBase64` when the state has it,
+ * else `userData` (text), as the real provider reads it through DescribeInstanceAttribute, which answers base64.
+ */
+async function readUserData(ctx: HandlerContext, id: string, state: Props): Promise<Props> {
+  const got = await ctx.clients.ec2.send(
+    new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: "userData" }),
+  );
+  const held = got.UserData?.Value;
+  if (!held) return {};
+  if (state["userDataBase64"] !== undefined) return { userDataBase64: held };
+  return { userData: Buffer.from(held, "base64").toString("utf8") };
+}
+
+/** The root volume as EC2 holds it (DescribeVolumes), as the real provider reads `rootBlockDevice`. */
+async function readRootVolume(ctx: HandlerContext, i: Instance): Promise<Props> {
+  const root = i.BlockDeviceMappings?.find((b) => b.DeviceName === i.RootDeviceName);
+  const volumeId = root?.Ebs?.VolumeId;
+  const got = volumeId
+    ? await orNotFound(ctx.clients.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] })))
+    : undefined;
+  const v = got?.Volumes?.[0];
+  return compact({
+    deviceName: i.RootDeviceName,
+    volumeId,
+    deleteOnTermination: root?.Ebs?.DeleteOnTermination,
+    encrypted: v?.Encrypted,
+    kmsKeyId: v?.KmsKeyId,
+    volumeType: v?.VolumeType,
+    volumeSize: v?.Size,
+    iops: v?.Iops,
+    throughput: v?.Throughput,
+    tags: v?.Tags && v.Tags.length > 0 ? tagMap(v.Tags) : undefined,
+  });
+}
+
+/**
+ * The profile associated with the instance now. LocalStack's moto leaves DescribeInstances' `IamInstanceProfile` on
+ * the first profile after ReplaceIamInstanceProfileAssociation; the association itself is current.
+ */
+async function associatedProfile(ctx: HandlerContext, id: string): Promise<string | undefined> {
+  const got = await ctx.clients.ec2.send(
+    new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [id] }] }),
+  );
+  const live = got.IamInstanceProfileAssociations?.find((a) => a.State === "associated" || a.State === "associating");
+  return profileName(live?.IamInstanceProfile?.Arn);
+}
+
+/**
+ * What EC2 holds for the instance. Only the provider's own settings (`userDataReplaceOnChange`, and
+ * `associatePublicIpAddress`, which EC2 does not return once the address is gone) come from the state.
+ */
 async function readInstance(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
   const found = await describeInstance(ctx, id);
   if (!found) return undefined;
   const { i, owner } = found;
   const m = i.MetadataOptions;
-  const rootName = i.RootDeviceName;
-  const root = i.BlockDeviceMappings?.find((b) => b.DeviceName === rootName);
-  const stateRoot = obj(state, "rootBlockDevice");
   return compact({
     id: i.InstanceId,
     arn: `arn:aws:ec2:${ctx.region}:${owner ?? "000000000000"}:instance/${i.InstanceId}`,
@@ -102,7 +153,7 @@ async function readInstance(ctx: HandlerContext, id: string, state: Props): Prom
     instanceState: i.State?.Name,
     primaryNetworkInterfaceId: i.NetworkInterfaces?.[0]?.NetworkInterfaceId,
     vpcSecurityGroupIds: (i.SecurityGroups ?? []).map((g) => g.GroupId),
-    iamInstanceProfile: profileName(i.IamInstanceProfile?.Arn) ?? "",
+    iamInstanceProfile: (await associatedProfile(ctx, id)) ?? "",
     associatePublicIpAddress: state["associatePublicIpAddress"] ?? i.PublicIpAddress !== undefined,
     metadataOptions: m
       ? compact({
@@ -112,17 +163,9 @@ async function readInstance(ctx: HandlerContext, id: string, state: Props): Prom
           instanceMetadataTags: m.InstanceMetadataTags ?? "disabled",
           httpProtocolIpv6: m.HttpProtocolIpv6 ?? "disabled",
         })
-      : state["metadataOptions"],
-    rootBlockDevice: compact({
-      ...(stateRoot ?? {}),
-      deviceName: rootName,
-      volumeId: root?.Ebs?.VolumeId,
-      deleteOnTermination: root?.Ebs?.DeleteOnTermination ?? stateRoot?.["deleteOnTermination"],
-    }),
-    // EC2 returns user data only through DescribeInstanceAttribute, encoded once more by LocalStack's moto: the
-    // state keeps what was sent.
-    userData: state["userData"],
-    userDataBase64: state["userDataBase64"],
+      : undefined,
+    rootBlockDevice: await readRootVolume(ctx, i),
+    ...(await readUserData(ctx, id, state)),
     userDataReplaceOnChange: state["userDataReplaceOnChange"] ?? false,
     ...readTags(i.Tags, state),
   });
@@ -340,7 +383,7 @@ const instance: ResourceHandler = {
       }
     }
     if (changed.includes("tags")) await tagResource(ctx, id, olds, news);
-    const outs = (await readInstance(ctx, id, { ...olds, ...news })) ?? {};
+    const outs = (await readInstance(ctx, id, news)) ?? {};
     return {
       ...outs,
       rootBlockDevice: { ...(obj(outs, "rootBlockDevice") ?? {}), ...(obj(news, "rootBlockDevice") ?? {}) },
@@ -437,6 +480,10 @@ function fromTemplateData(v: LaunchTemplateVersion | undefined): Props {
   });
 }
 
+/**
+ * What EC2 holds for the template: its latest version's data, name, versions and tags. Only the provider's own
+ * settings (`namePrefix`, `updateDefaultVersion`) come from the state.
+ */
 async function readLaunchTemplate(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
   const ec2 = ctx.clients.ec2;
   const got = await orNotFound(ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] })));
@@ -445,11 +492,11 @@ async function readLaunchTemplate(ctx: HandlerContext, id: string, state: Props)
   const versions = await ec2.send(
     new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id, Versions: [String(lt.LatestVersionNumber)] }),
   );
-  const fromAws = fromTemplateData(versions.LaunchTemplateVersions?.[0]);
-  const imported = Object.keys(state).length === 0;
   return compact({
-    // State keeps the user's shapes; an import takes what AWS holds.
-    ...(imported ? fromAws : { ...fromAws, ...state }),
+    ...fromTemplateData(versions.LaunchTemplateVersions?.[0]),
+    // The provider's own settings, which EC2 does not hold.
+    namePrefix: state["namePrefix"],
+    updateDefaultVersion: state["updateDefaultVersion"],
     id: lt.LaunchTemplateId,
     arn: `arn:aws:ec2:${ctx.region}:${lt.CreatedBy?.split(":")[4] ?? "000000000000"}:launch-template/${lt.LaunchTemplateId}`,
     name: lt.LaunchTemplateName,

@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import {
+  CreateLaunchTemplateVersionCommand,
+  CreateTagsCommand,
   DescribeIamInstanceProfileAssociationsCommand,
+  DescribeInstanceAttributeCommand,
+  DescribeInstancesCommand,
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
+  ModifyInstanceMetadataOptionsCommand,
 } from "@aws-sdk/client-ec2";
 import { GetInstanceProfileCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { SecureInstance, SecureLaunchTemplate } from "@keyless/aws";
@@ -21,6 +26,15 @@ describe("provider: aws:ec2 against LocalStack", function () {
   this.timeout(300_000);
   const iam = new IAMClient(localStackClientConfig());
   const ec2 = new EC2Client(localStackClientConfig());
+
+  /** The instance as EC2 describes it. */
+  const described = async (id: string) =>
+    (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0];
+  /** The instance's user data as text, read from EC2 (DescribeInstanceAttribute answers base64). */
+  const heldUserData = async (id: string) => {
+    const got = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: "userData" }));
+    return Buffer.from(got.UserData?.Value ?? "", "base64").toString("utf8");
+  };
 
   it("SecureInstance: a role change creates a new profile, re-associates the instance in place, then deletes the old profile", async () => {
     const stage = { roleName: "" };
@@ -47,6 +61,7 @@ describe("provider: aws:ec2 against LocalStack", function () {
           httpTokens: "required",
           httpEndpoint: "enabled",
           httpPutResponseHopLimit: 1,
+          instanceMetadataTags: "disabled",
         });
         seen(await t.resources());
 
@@ -72,6 +87,8 @@ describe("provider: aws:ec2 against LocalStack", function () {
           iam.send(new GetInstanceProfileCommand({ InstanceProfileName: oldProfile })),
           /NoSuchEntity|cannot be found/,
         );
+        // AND a refresh finds no drift: the encrypted gp3 root volume, IMDS options and profile EC2 holds match
+        assert.deepEqual((await t.refresh()).drift, []);
       },
     );
   });
@@ -96,6 +113,7 @@ describe("provider: aws:ec2 against LocalStack", function () {
             ami: AMI,
             instanceType: "t3.micro",
             permissions: { roleName: stage.roleName, path: stage.path },
+            instanceMetadataTags: true,
           });
           return { instanceId: web.instanceId, profile: web.instanceProfileName };
         },
@@ -109,6 +127,7 @@ describe("provider: aws:ec2 against LocalStack", function () {
         const oldProfile = up1.outputs["profile"] as string;
         const before = await association(instanceId);
         assert.equal(before.profile, oldProfile);
+        await assertMetadataOptions(instanceId, { httpTokens: "required", instanceMetadataTags: "enabled" });
         const oldRoleId = await roleId();
 
         // WHEN the role's path changes: IAM cannot move a role, so it is replaced under the same name
@@ -157,23 +176,93 @@ describe("provider: aws:ec2 against LocalStack", function () {
       async (t, seen) => {
         const id1 = (await t.up()).outputs["id"] as string;
         seen(await t.resources());
+        assert.equal((await described(id1))?.InstanceType, "t3.micro");
+        assert.equal(await heldUserData(id1), "#!/bin/sh\necho one\n");
         Object.assign(stage, { hop: 2, type: "t3.small", userData: "#!/bin/sh\necho two\n" });
         const up2 = await t.up();
         assert.deepEqual(opsOf(up2.steps, "i"), ["update"]);
         assert.equal(up2.outputs["id"], id1);
+        // THEN EC2 holds the new type, user data and hop limit on the same instance
         await assertMetadataOptions(id1, { httpTokens: "required", httpPutResponseHopLimit: 2 });
+        assert.equal((await described(id1))?.InstanceType, "t3.small");
+        assert.equal(await heldUserData(id1), "#!/bin/sh\necho two\n");
         // WHEN userData changes with userDataReplaceOnChange THEN the instance is replaced
         Object.assign(stage, { userData: "#!/bin/sh\necho three\n", replaceOnChange: true });
         const up3 = await t.up();
         assert.deepEqual(opsOf(up3.steps, "i"), ["create-replacement", "replace", "delete-replaced"]);
-        assert.notEqual(up3.outputs["id"], id1);
+        const id3 = up3.outputs["id"] as string;
+        assert.notEqual(id3, id1);
         seen(await t.resources());
-        // AND refresh after all that finds no drift
+        // AND the new instance holds the new user data and type; the old one is terminated
+        assert.equal(await heldUserData(id3), "#!/bin/sh\necho three\n");
+        assert.equal((await described(id3))?.InstanceType, "t3.small");
+        assert.equal((await described(id1))?.State?.Name, "terminated");
+        // AND refresh after all that finds no drift (what the engine says each read changed)
         const refreshed = await t.refresh();
         assert.ok(
-          refreshed.steps.every((s) => s.op === "refresh" || s.op === "same"),
-          JSON.stringify(refreshed.steps),
+          refreshed.outcomes.some((o) => o.urn.endsWith("::i")),
+          "the instance was refreshed",
         );
+        assert.deepEqual(refreshed.drift, []);
+      },
+    );
+  });
+
+  it("refresh reports drift made out of band (IMDS options, a tag, a launch template version), and up undoes it", async () => {
+    await withProviderStack(
+      {
+        program: async () => {
+          const i = new aws.ec2.Instance("i", {
+            ami: AMI,
+            instanceType: "t3.micro",
+            metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
+            userData: "#!/bin/sh\necho drift\n",
+            tags: { team: "a" },
+          });
+          const lt = new aws.ec2.LaunchTemplate("lt", {
+            imageId: AMI,
+            instanceType: "t3.micro",
+            metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
+          });
+          return { id: i.id, lt: lt.id };
+        },
+      },
+      async (t, seen) => {
+        // GIVEN a deployed instance and launch template that a refresh finds unchanged
+        const up = await t.up();
+        seen(await t.resources());
+        const id = up.outputs["id"] as string;
+        assert.deepEqual((await t.refresh()).drift, []);
+        // WHEN someone changes them outside Pulumi: IMDSv1 allowed, a tag changed, a template version added
+        // (moto needs every field of the request; only HttpTokens differs from the program)
+        await ec2.send(
+          new ModifyInstanceMetadataOptionsCommand({
+            InstanceId: id,
+            HttpTokens: "optional",
+            HttpEndpoint: "enabled",
+            HttpPutResponseHopLimit: 1,
+          }),
+        );
+        await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "team", Value: "b" }] }));
+        await ec2.send(
+          new CreateLaunchTemplateVersionCommand({
+            LaunchTemplateId: up.outputs["lt"] as string,
+            LaunchTemplateData: { ImageId: AMI, InstanceType: "t3.micro", MetadataOptions: { HttpTokens: "optional" } },
+          }),
+        );
+        // THEN the refresh reports each as drifted, naming what changed
+        const refreshed = await t.refresh();
+        const drifted = Object.fromEntries(refreshed.drift.map((d) => [d.urn.split("::").pop(), d]));
+        assert.deepEqual(Object.keys(drifted).sort(), ["i", "lt"], JSON.stringify(refreshed.drift));
+        assert.equal(drifted["i"]?.op, "update");
+        assert.deepEqual([...(drifted["i"]?.diffs ?? [])].sort(), ["metadataOptions", "tags"]);
+        assert.ok(drifted["lt"]?.diffs.includes("metadataOptions"), JSON.stringify(drifted["lt"]));
+        // AND the next up puts the program's settings back, after which nothing drifts
+        const fixed = await t.up();
+        assert.deepEqual(opsOf(fixed.steps, "i"), ["update"]);
+        await assertMetadataOptions(id, { httpTokens: "required" });
+        assert.equal((await described(id))?.Tags?.find((x) => x.Key === "team")?.Value, "a");
+        assert.deepEqual((await t.refresh()).drift, []);
       },
     );
   });
@@ -200,14 +289,32 @@ describe("provider: aws:ec2 against LocalStack", function () {
         assert.deepEqual(opsOf(up2.steps, "workers-template"), ["update"]);
         assert.equal(up2.outputs["id"], up1.outputs["id"]);
         assert.equal(up2.outputs["version"], (up1.outputs["version"] as number) + 1);
-        const v = await ec2.send(
-          new DescribeLaunchTemplateVersionsCommand({
-            LaunchTemplateId: up2.outputs["id"] as string,
-            Versions: ["$Default"],
-          }),
+        // THEN EC2 holds both versions, each with the base64 user data and IMDSv2; the new one is the default
+        const all = await ec2.send(
+          new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: up2.outputs["id"] as string }),
         );
-        assert.equal(v.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.MetadataOptions?.HttpPutResponseHopLimit, 2);
-        assert.equal(v.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.MetadataOptions?.HttpTokens, "required");
+        const versions = [...(all.LaunchTemplateVersions ?? [])].sort((a, b) => a.VersionNumber! - b.VersionNumber!);
+        assert.deepEqual(
+          versions.map((v) => ({
+            version: v.VersionNumber,
+            default: v.DefaultVersion,
+            userData: Buffer.from(v.LaunchTemplateData?.UserData ?? "", "base64").toString("utf8"),
+            metadata: v.LaunchTemplateData?.MetadataOptions,
+          })),
+          [1, 2].map((version) => ({
+            version,
+            default: version === 2,
+            userData: "#!/bin/sh\necho hi\n",
+            metadata: {
+              HttpTokens: "required",
+              HttpEndpoint: "enabled",
+              HttpPutResponseHopLimit: version,
+              InstanceMetadataTags: "disabled",
+            },
+          })),
+        );
+        // AND a refresh finds no drift
+        assert.deepEqual((await t.refresh()).drift, []);
       },
     );
   });
