@@ -5,6 +5,7 @@ import {
   ECSClient,
   ListTaskDefinitionsCommand,
 } from "@aws-sdk/client-ecs";
+import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { EcsTaskRoles } from "@keyless/aws";
 import { assertRoleTrusts, localStackClientConfig, motoEndpoint, type StateResource } from "@keyless/testing";
 import * as aws from "@pulumi/aws";
@@ -15,6 +16,7 @@ const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
 describe("provider: aws:ecs TaskDefinition against moto", function () {
   this.timeout(300_000);
   const ecs = new ECSClient(localStackClientConfig(motoEndpoint()));
+  const iam = new IAMClient(localStackClientConfig());
 
   async function describeTd(taskDefinition: string) {
     const got = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ["TAGS"] }));
@@ -115,6 +117,11 @@ describe("provider: aws:ecs TaskDefinition against moto", function () {
         await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: up3.outputs["arn"] as string }));
         const refresh = await t.refresh();
         assert.deepEqual(opsOf(refresh.steps, "service"), ["refresh"]);
+        // (the engine reports the read found it gone, and nothing else drifted)
+        assert.deepEqual(
+          refresh.drift.map((d) => `${d.op} ${d.urn.split("::").pop()}`),
+          ["delete service"],
+        );
         assert.equal(ofType(await t.resources(), TASK_DEFINITION).length, 0);
         // AND the next up registers it again (revision 3)
         const up4 = await t.up();
@@ -130,7 +137,14 @@ describe("provider: aws:ecs TaskDefinition against moto", function () {
         assert.equal((await describeTd(up4.outputs["arn"] as string)).td?.status, "INACTIVE");
       },
     );
-    // withProviderStack asserted no leftovers (roles by listing, task definitions by read and listing)
-    assert.ok(all.length > 0);
+    // withProviderStack asserted no leftovers (roles by listing, task definitions by read and listing); the roles are
+    // gone from IAM too
+    for (const role of ofType(all, "aws:iam/role:Role")) {
+      await assert.rejects(
+        iam.send(new GetRoleCommand({ RoleName: role.id as string })),
+        /NoSuchEntity|cannot be found/,
+      );
+    }
+    assert.equal(new Set(ofType(all, "aws:iam/role:Role").map((r) => r.id)).size, 2, "the task and execution roles");
   });
 });

@@ -114,10 +114,26 @@ describe("provider: aws:iam against LocalStack", function () {
         stage.importing = true;
         // WHEN the program adopts them
         const imp = await t.up();
-        // THEN they are imported (no create), and the retained originals leave the state without deletion
+        // THEN they are imported (no create)
         assert.deepEqual(opsOf(imp.steps, "imported"), ["import"]);
         assert.deepEqual(opsOf(imp.steps, "importedp"), ["import"]);
-        seen(await t.resources());
+        // AND the retained originals left the state (a delete step the engine keeps from the provider)...
+        assert.deepEqual(opsOf(imp.steps, "orig"), ["delete"]);
+        assert.deepEqual(opsOf(imp.steps, "origp"), ["delete"]);
+        const state = await t.resources();
+        assert.deepEqual(
+          state.filter((r) => /::orig(p)?$/.test(r.urn)),
+          [],
+          "the originals are no longer in the state",
+        );
+        // ...but still exist in LocalStack, now held by the imported resources, the profile still holding the role
+        assert.equal((await iam.send(new GetRoleCommand({ RoleName: names.role }))).Role?.RoleName, names.role);
+        await assertProfileHoldsRole(names.profile, names.role);
+        assert.deepEqual(
+          ofType(state, "aws:iam/role:Role").map((r) => r.id),
+          [names.role],
+        );
+        seen(state);
       },
     );
   });

@@ -58,10 +58,17 @@ describe("component provider", () => {
       },
       {},
     );
-    assert.ok(await resolved(result.urn as pulumi.Output<string>));
-    assert.ok(await resolved(result.state["instanceId"] as pulumi.Output<string>));
+    assert.match((await resolved(result.urn as pulumi.Output<string>))!, /::keyless:aws:SecureInstance::remote$/);
+    // the state's instanceId is the instance child's id (the mocks give `<resource name>-id`)
+    assert.equal(await resolved(result.state["instanceId"] as pulumi.Output<string>), "remote-instance-id");
     await mocks.settle();
-    assert.equal(mocks.one("aws:ec2/instance:Instance").inputs.metadataOptions.httpTokens, "required");
+    // the Outputs among the inputs arrived resolved in the children
+    const instance = mocks.one("aws:ec2/instance:Instance").inputs;
+    assert.equal(instance.metadataOptions.httpTokens, "required");
+    assert.equal(instance.ami, "ami-0123456789abcdef0");
+    assert.equal(instance.userData, "#!/bin/bash\necho hi\n");
+    const policy = JSON.parse(mocks.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
+    assert.deepEqual(policy.Statement, [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }]);
   });
 
   it("refuses bad input through the provider with the same error", async () => {

@@ -58,11 +58,13 @@ describe("EcsTaskRoles", () => {
       mocks.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs.policyArn,
       "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
     );
-    assert.equal(
-      await resolved(roles.taskRoleName),
-      mocks.one(ROLE, "api-task-role").inputs.name ?? (await resolved(roles.taskRole.name)),
-    );
-    assert.ok(await resolved(roles.executionRoleName));
+    // each name output is its own role's: the mocks name a role after its resource (`<resource name>-<7 chars>`)
+    const taskRoleName = (await resolved(roles.taskRoleName))!;
+    const executionRoleName = (await resolved(roles.executionRoleName))!;
+    assert.match(taskRoleName, /^api-task-role-\w{7}$/);
+    assert.match(executionRoleName, /^api-execution-role-\w{7}$/);
+    assert.ok((await resolved(roles.taskRoleArn))!.endsWith(`:role/${taskRoleName}`));
+    assert.ok((await resolved(roles.executionRoleArn))!.endsWith(`:role/${executionRoleName}`));
   });
 
   it("gives the execution role no inline policy when no secret is named", async () => {

@@ -41,11 +41,13 @@ describe("SecureLaunchTemplate", () => {
     assert.deepEqual(t.blockDeviceMappings, [
       { deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeType: "gp3", deleteOnTermination: "true" } },
     ]);
-    assert.deepEqual(t.iamInstanceProfile, { arn: await resolved(lt.instanceProfileArn) });
+    // the template launches with the profile it created, and that profile holds the role it created
+    const profile = mocks.one(PROFILE).inputs;
+    assert.deepEqual(t.iamInstanceProfile, { arn: `arn:aws:iam::123456789012:instance-profile/${profile.name}` });
+    assert.equal(await resolved(lt.instanceProfileArn), t.iamInstanceProfile.arn);
+    assert.equal(profile.role, await resolved(lt.role!.name));
     assert.equal(t.updateDefaultVersion, true);
     assert.deepEqual(t.tagSpecifications, [{ resourceType: "instance", tags: { app: "workers" } }]);
-    assert.equal(await resolved(lt.latestVersion), 1);
-    assert.ok(lt.role);
   });
 
   it("passes base64 through, and honours the container hop limit and root device opt-ins", async () => {
