@@ -81,14 +81,10 @@ describe("provider: every keyless component through the keyless-aws pack, at pre
       });
       new aws.ecs.TaskDefinition("api", {
         family: "keyless-pack-api",
-        requiresCompatibilities: ["FARGATE"],
-        networkMode: "awsvpc",
-        cpu: "256",
-        memory: "512",
         taskRoleArn: roles.taskRoleArn,
         executionRoleArn: roles.executionRoleArn,
         containerDefinitions: JSON.stringify([
-          { name: "api", image: "public.ecr.aws/nginx/nginx:1.27", essential: true },
+          { name: "api", image: "public.ecr.aws/nginx/nginx:1.27", essential: true, memory: 128 },
         ]),
       });
     };
