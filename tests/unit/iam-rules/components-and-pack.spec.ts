@@ -49,7 +49,9 @@ async function packVerdict(action: string, resource: string, services: readonly 
   );
 }
 
-describe("iam-rules: the components and the pack agree", () => {
+describe("iam-rules: the components and the pack agree", function () {
+  // Hundreds of components built under mocks per property: seconds alone, much longer beside engine tests.
+  this.timeout(120_000);
   const mocks = useMocks();
   let actions: OracleAction[] = [];
   before(async function () {
