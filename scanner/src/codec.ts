@@ -13,13 +13,12 @@ export function isGzip(bytes: Uint8Array): boolean {
  */
 export type Compression = "gzip" | "zlib" | "bzip2" | "xz" | "zstd" | "lz4";
 
-/** Formats recognised by magic that this Node.js cannot decompress (reported as undecodable). */
-export const unopenable: ReadonlySet<Compression> = new Set([
-  "bzip2",
-  "xz",
-  "lz4",
-  ...(typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === "function" ? [] : ["zstd"]),
-] as Compression[]);
+/**
+ * Formats recognised by magic that the scanner cannot decompress (reported as undecodable): xz and lz4.
+ * gzip and zlib use Node.js's zlib; zstd uses Node.js's where it has one (22.15+), else fzstd; bzip2
+ * uses seek-bzip.
+ */
+export const unopenable: ReadonlySet<Compression> = new Set<Compression>(["xz", "lz4"]);
 
 const startsWith = (b: Uint8Array, magic: readonly number[], at = 0): boolean => {
   if (b.length < at + magic.length) return false;
@@ -76,9 +75,15 @@ export function decompress(bytes: Uint8Array, format: Compression | Headerless, 
         return { ok: true, bytes: zlib.brotliDecompressSync(bytes, { maxOutputLength }) };
       case "zstd": {
         const zstd = (zlib as { zstdDecompressSync?: (b: Uint8Array, o: object) => Buffer }).zstdDecompressSync;
-        if (zstd === undefined) return { ok: false, reason: "unsupported" };
-        return { ok: true, bytes: zstd(bytes, { maxOutputLength }) };
+        if (zstd !== undefined) return { ok: true, bytes: zstd(bytes, { maxOutputLength }) };
+        // fzstd allocates each frame's declared content or window size: check them all first.
+        const fit = zstdFramesFit(bytes, maxOutputLength);
+        if (fit !== "ok") return { ok: false, reason: fit };
+        const { decompress: unzstd } = require("fzstd") as typeof import("fzstd");
+        return { ok: true, bytes: Buffer.from(unzstd(bytes)) };
       }
+      case "bzip2":
+        return bunzip2(bytes, maxOutputLength);
       default:
         return { ok: false, reason: "unsupported" };
     }
@@ -86,6 +91,88 @@ export function decompress(bytes: Uint8Array, format: Compression | Headerless, 
     const code = (err as { code?: unknown }).code;
     return { ok: false, reason: code === "ERR_BUFFER_TOO_LARGE" ? "too-large" : "corrupt" };
   }
+}
+
+const TOO_LARGE = new Error("too large");
+
+/** bzip2 (every stream of a multi-stream file) through seek-bzip, stopping at `limit` bytes of output. */
+function bunzip2(bytes: Uint8Array, limit: number): InflateResult {
+  const Bunzip = require("seek-bzip") as { decode(input: Buffer, output: object, multistream: boolean): unknown };
+  const chunks: Buffer[] = [];
+  let chunk = Buffer.alloc(65536);
+  let pos = 0;
+  let total = 0;
+  const output = {
+    writeByte(b: number): void {
+      if (++total > limit) throw TOO_LARGE;
+      chunk[pos++] = b;
+      if (pos === chunk.length) {
+        chunks.push(chunk);
+        chunk = Buffer.alloc(65536);
+        pos = 0;
+      }
+    },
+  };
+  try {
+    Bunzip.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), output, true);
+  } catch (err) {
+    return { ok: false, reason: err === TOO_LARGE ? "too-large" : "corrupt" };
+  }
+  chunks.push(chunk.subarray(0, pos));
+  return { ok: true, bytes: Buffer.concat(chunks) };
+}
+
+/**
+ * Walks the frames of a zstd stream (RFC 8878: frame headers and block headers only) and says whether what
+ * a decoder allocates for them (each frame's content size, else its window size) stays within `limit`.
+ */
+export function zstdFramesFit(b: Uint8Array, limit: number): "ok" | "too-large" | "corrupt" {
+  let p = 0;
+  let need = 0;
+  const u32 = (at: number): number =>
+    ((b[at] ?? 0) | ((b[at + 1] ?? 0) << 8) | ((b[at + 2] ?? 0) << 16) | ((b[at + 3] ?? 0) << 24)) >>> 0;
+  while (p < b.length) {
+    if (p + 4 > b.length) return "corrupt";
+    const magic = u32(p);
+    if ((magic & 0xfffffff0) === 0x184d2a50) {
+      // A skippable frame: magic, a 4-byte size, that many bytes.
+      p += 8 + u32(p + 4);
+      continue;
+    }
+    if (magic !== 0xfd2fb528) return "corrupt";
+    const fhd = b[p + 4] ?? 0;
+    if ((fhd & 8) !== 0) return "corrupt";
+    const single = (fhd >> 5) & 1;
+    const fcsFlag = fhd >> 6;
+    const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
+    let q = p + 5;
+    let window = 0;
+    if (single === 0) {
+      const wd = b[q++] ?? 0;
+      const base = 2 ** (10 + (wd >> 3));
+      window = base + (base / 8) * (wd & 7);
+    }
+    q += dictBytes;
+    const fcsBytes = fcsFlag === 0 ? single : 2 ** fcsFlag;
+    let fcs = 0;
+    for (let i = 0; i < fcsBytes; i++) fcs += (b[q + i] ?? 0) * 2 ** (8 * i);
+    if (fcsBytes === 2) fcs += 256;
+    q += fcsBytes;
+    need += fcs > 0 ? fcs : window;
+    if (need > limit) return "too-large";
+    for (;;) {
+      if (q + 3 > b.length) return "corrupt";
+      const h = (b[q] ?? 0) | ((b[q + 1] ?? 0) << 8) | ((b[q + 2] ?? 0) << 16);
+      const type = (h >> 1) & 3;
+      if (type === 3) return "corrupt";
+      q += 3 + (type === 1 ? 1 : h >>> 3);
+      if ((h & 1) === 1) break;
+    }
+    if (((fhd >> 2) & 1) === 1) q += 4;
+    if (q > b.length) return "corrupt";
+    p = q;
+  }
+  return "ok";
 }
 
 /** Decodes a run of hex digits (even length; whitespace of wrapped lines removed by the caller). */

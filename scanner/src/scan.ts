@@ -49,10 +49,10 @@ type Hints = () => { readonly formats: readonly Headerless[]; readonly looksEnco
 
 /**
  * Scans text or bytes for AWS credentials, looking through base64, hex, percent-encoding, gzip,
- * zlib (and raw deflate and brotli where the layer names them), MIME multipart (base64 and
- * quoted-printable parts), cloud-init `write_files` content and base64 runs embedded in scripts.
- * Formats recognised by their magic bytes that it cannot open (bzip2, xz, lz4, zstd before
- * Node.js 22.15) are reported as `undecodable-layer`.
+ * zlib, bzip2, zstd (and raw deflate and brotli where the layer names them), MIME multipart (base64
+ * and quoted-printable parts), cloud-init `write_files` content and base64 runs embedded in scripts.
+ * Formats recognised by their magic bytes that it cannot open (xz, lz4) are reported as
+ * `undecodable-layer`.
  * Findings never hold a value: at most its first four characters, and a keyed fingerprint.
  *
  * Never throws on any input; runs in time linear in the input plus the bytes it decodes.

@@ -22,8 +22,8 @@ export type SourceEvent =
 const SAMPLE = 8192;
 
 /**
- * Whether content is scanned: text, or a compressed format the detector opens (gzip, zlib, zstd where
- * Node.js has it). Other binary is skipped; a format recognised but not openable says which.
+ * Whether content is scanned: text, or a compressed format the detector opens (gzip, zlib, bzip2,
+ * zstd). Other binary is skipped; a format recognised but not openable (xz, lz4) says which.
  */
 export function classify(
   sample: Buffer,

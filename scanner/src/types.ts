@@ -6,7 +6,7 @@
  * - `aws-secret-access-key`: a 40-character secret access key in credential context.
  * - `aws-session-token`: an STS session token.
  * - `undecodable-layer`: a layer that could not be opened within the limits (decompression bomb,
- *   corrupt gzip, bzip2/xz/lz4/zstd data this scanner cannot decompress, nesting deeper than
+ *   corrupt gzip/bzip2/zstd, xz or lz4 data (which this scanner cannot decompress), nesting deeper than
  *   `maxDepth`, decoding budget exhausted). It blocks like the others: what could
  *   not be read could hide a key.
  */

@@ -1,5 +1,6 @@
 // Hex, percent-encoding, name/value pairs and compressed layers (issue 11 item 1, issue 13 item 3).
 // Keys are generated at run time; failure messages go through `check`, which redacts them.
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { type Finding, formatFinding, scan } from "@keyless/scanner";
@@ -176,10 +177,9 @@ describe("decodings", () => {
       check(path.length === 0, show(path));
     });
 
-    it("reports bzip2, xz and lz4 by their magic bytes: evidently compressed, not opened, so not passed", () => {
+    it("reports xz and lz4 by their magic bytes: evidently compressed, not opened, so not passed", () => {
       const tail = randomBytes(64);
       const magic: Record<string, number[]> = {
-        bzip2: [0x42, 0x5a, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59],
         xz: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
         lz4: [0x04, 0x22, 0x4d, 0x18],
       };
@@ -200,16 +200,58 @@ describe("decodings", () => {
       }
     });
 
-    it("opens zstd where Node.js has it, and reports it where it does not", () => {
+    /** The payload compressed by a command-line tool, as a shell one-liner would (undefined when it is not installed). */
+    const viaTool = (tool: string, payload: string): Buffer | undefined => {
+      const res = spawnSync(tool, ["-c"], { input: payload, maxBuffer: 1 << 26 });
+      return res.status === 0 ? res.stdout : undefined;
+    };
+
+    it("opens bzip2 (seek-bzip) and zstd (Node.js's, else fzstd), as `bzip2 -c` and `zstd -c` write them", function () {
       const c = credentials();
-      const zlibMod = require("node:zlib") as { zstdCompressSync?: (b: string) => Buffer };
-      if (zlibMod.zstdCompressSync !== undefined) {
-        const fs = scan(zlibMod.zstdCompressSync(script(c)).toString("base64"));
-        check(kinds(fs) === "aws-access-key-id,aws-secret-access-key" && fs[0]?.layer === "base64 > zstd", show(fs));
-      } else {
-        const frame = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), randomBytes(40)]);
-        const fs = scan(frame.toString("base64"));
-        check(kinds(fs) === "undecodable-layer" && fs[0]?.layer === "base64 > zstd", show(fs));
+      let ran = 0;
+      for (const tool of ["bzip2", "zstd"]) {
+        const packed = viaTool(tool, script(c));
+        if (packed === undefined) continue;
+        ran++;
+        const fs = scan(`#!/bin/bash\necho ${packed.toString("base64")} | base64 -d | ${tool} -d | bash\n`);
+        check(kinds(fs) === "aws-access-key-id,aws-secret-access-key", `${tool}: ${show(fs)}`);
+        check(fs[0]?.layer === `base64 (line 2) > ${tool}` && fs[0].line === 2, `${tool}: ${fs[0]?.layer}`);
+      }
+      if (ran === 0) this.skip(); // neither tool installed: the hand-built frame below still runs
+    });
+
+    it("opens a zstd frame built by hand (raw and RLE blocks), and corrupt bzip2 is a finding", () => {
+      const c = credentials();
+      const payload = Buffer.from(script(c));
+      // Single-segment frame, 2-byte content size (value - 256), a raw block then a last RLE block of 3 newlines.
+      const size = payload.length + 3;
+      const header = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x60, (size - 256) & 0xff, ((size - 256) >> 8) & 0xff]);
+      const raw = payload.length << 3;
+      const rawBlock = Buffer.from([raw & 0xff, (raw >> 8) & 0xff, (raw >> 16) & 0xff]);
+      const rle = (3 << 3) | (1 << 1) | 1;
+      const frame = Buffer.concat([header, rawBlock, payload, Buffer.from([rle & 0xff, 0, 0, 0x0a])]);
+      const fs = scan(frame.toString("base64"));
+      check(kinds(fs) === "aws-access-key-id,aws-secret-access-key" && fs[0]?.layer === "base64 > zstd", show(fs));
+      const bz = Buffer.concat([
+        Buffer.from([0x42, 0x5a, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59]),
+        randomBytes(64),
+      ]);
+      const bad = scan(bz.toString("base64"));
+      check(kinds(bad) === "undecodable-layer" && /bzip2 data is corrupt/.test(bad[0]?.description ?? ""), show(bad));
+    });
+
+    it("reports a zstd frame that declares more than the budget without allocating it, and a bzip2 bomb", () => {
+      // Window descriptor 0xf8: 2^41 bytes; content size unknown.
+      const frame = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0xf8]), Buffer.from([0x01, 0x00, 0x00])]);
+      const fs = scan(Buffer.concat([frame, Buffer.alloc(24)]).toString("base64"));
+      check(kinds(fs) === "undecodable-layer" && /zstd data expands beyond/.test(fs[0]?.description ?? ""), show(fs));
+      const zeros = viaTool("bzip2", "\0".repeat(4 * 1024 * 1024));
+      if (zeros !== undefined) {
+        const bomb = scan(zeros.toString("base64"), { maxDecodedBytes: 1024 * 1024 });
+        check(
+          kinds(bomb) === "undecodable-layer" && /bzip2 data expands beyond/.test(bomb[0]?.description ?? ""),
+          show(bomb),
+        );
       }
     });
 
