@@ -79,8 +79,9 @@ export function decompress(bytes: Uint8Array, format: Compression | Headerless, 
         // fzstd allocates each frame's declared content or window size: check them all first.
         const fit = zstdFramesFit(bytes, maxOutputLength);
         if (fit !== "ok") return { ok: false, reason: fit };
-        const { decompress: unzstd } = require("fzstd") as typeof import("fzstd");
-        return { ok: true, bytes: Buffer.from(unzstd(bytes)) };
+        const fzstd = optional<typeof import("fzstd")>("fzstd");
+        if (fzstd === undefined) return { ok: false, reason: "unsupported" };
+        return { ok: true, bytes: Buffer.from(fzstd.decompress(bytes)) };
       }
       case "bzip2":
         return bunzip2(bytes, maxOutputLength);
@@ -95,9 +96,19 @@ export function decompress(bytes: Uint8Array, format: Compression | Headerless, 
 
 const TOO_LARGE = new Error("too large");
 
+/** A decoder package, or undefined where it is not installed (the layer is then reported, never passed). */
+function optional<T>(name: string): T | undefined {
+  try {
+    return require(name) as T;
+  } catch {
+    return undefined;
+  }
+}
+
 /** bzip2 (every stream of a multi-stream file) through seek-bzip, stopping at `limit` bytes of output. */
 function bunzip2(bytes: Uint8Array, limit: number): InflateResult {
-  const Bunzip = require("seek-bzip") as { decode(input: Buffer, output: object, multistream: boolean): unknown };
+  const Bunzip = optional<{ decode(input: Buffer, output: object, multistream: boolean): unknown }>("seek-bzip");
+  if (Bunzip === undefined) return { ok: false, reason: "unsupported" };
   const chunks: Buffer[] = [];
   let chunk = Buffer.alloc(65536);
   let pos = 0;

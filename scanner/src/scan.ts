@@ -363,7 +363,9 @@ function openCompressed(
       childPath,
       result.reason === "too-large"
         ? `${format} data expands beyond the ${state.budget}-byte decoding limit (possible decompression bomb); raise maxDecodedBytes to scan it`
-        : `${format} data is corrupt or truncated`,
+        : result.reason === "unsupported"
+          ? `${format} data cannot be opened by this installation (its decoder package is missing); decompress it and scan the result`
+          : `${format} data is corrupt or truncated`,
       state,
     );
     return true;
