@@ -5,7 +5,7 @@
 import { randomInt } from "node:crypto";
 import path from "node:path";
 import { root, step } from "./lib.mjs";
-import { POLICY_PACK, printKeepInstructions, startLocalRun } from "./local-run.mjs";
+import { POLICY_PACK, printKeepInstructions, startLocalRun, violationLine } from "./local-run.mjs";
 
 const keep = process.argv.includes("--keep");
 const started = Date.now();
@@ -107,10 +107,7 @@ async function main() {
         if (text.includes(legacy.accessKeyId) || text.includes(legacy.secretAccessKey)) {
           throw new Error(`violation ${v.policyName} printed the key it found`);
         }
-        show(v.enforcementLevel, `${v.policyName} on ${String(v.urn).split("::").pop()}`);
-        // The engine prefixes each message with the policy's description: show the finding only.
-        const finding = v.message.trim().split("\n").slice(1).join(" ") || v.message.trim();
-        console.log(`                ${finding}`);
+        console.log(`   ${violationLine(v)}`);
       }
       show("", "(the key pair was made up for this run; no violation prints it)");
     } finally {

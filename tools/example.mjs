@@ -3,7 +3,7 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { exists, root, step } from "./lib.mjs";
-import { POLICY_PACK, printKeepInstructions, startLocalRun } from "./local-run.mjs";
+import { POLICY_PACK, printKeepInstructions, startLocalRun, violationLine } from "./local-run.mjs";
 
 const examplesDir = path.join(root, "examples");
 
@@ -40,7 +40,8 @@ async function main() {
     const preview = await step("pulumi preview --policy-pack policy-pack", () =>
       stack.preview({ policyPacks: [POLICY_PACK] }),
     );
-    console.log(`  keyless-aws pack: ${preview.violations.length} violation(s)`);
+    console.log(`  keyless-aws pack: ${preview.violations.length} note(s) or violation(s)`);
+    for (const v of preview.violations) console.log(`  ${violationLine(v)}`);
     const up = await step("pulumi up", () => stack.up({ policyPacks: [POLICY_PACK] }));
     console.log("\nOutputs:");
     for (const [key, value] of Object.entries(up.outputs)) console.log(`  ${key.padEnd(20)} ${JSON.stringify(value)}`);

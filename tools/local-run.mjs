@@ -21,6 +21,16 @@ export async function startLocalRun() {
   return { testing, stop: () => localstack.stop() };
 }
 
+/**
+ * A policy violation as one line: level, policy, resource and the finding. The engine prefixes each message with the
+ * policy's description, which is left out.
+ */
+export function violationLine(v) {
+  const finding = v.message.trim().split("\n").slice(1).join(" ").trim() || v.message.trim();
+  const resource = v.urn ? ` on ${String(v.urn).split("::").pop()}` : "";
+  return `[${v.enforcementLevel}] ${v.policyName}${resource}: ${finding}`;
+}
+
 /** Prints how to reach a stack left up with `--keep`: the CLI in the stack's environment, then destroy. */
 export function printKeepInstructions(stack, workDir) {
   const env = ["PULUMI_BACKEND_URL", "PULUMI_HOME", "PULUMI_CONFIG_PASSPHRASE", "KEYLESS_LOCALSTACK_ENDPOINT"]
