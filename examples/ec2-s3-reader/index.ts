@@ -16,13 +16,8 @@ if (!/^[A-Za-z0-9!_.*'()/-]+\/$/.test(prefix)) {
 const bucket = new aws.s3.Bucket("reports", { forceDestroy: true });
 
 // Amazon Linux 2023, unless an AMI is configured (`pulumi config set ami ami-...`).
-const ami =
-  config.get("ami") ??
-  aws.ec2.getAmiOutput({
-    owners: ["amazon"],
-    mostRecent: true,
-    filters: [{ name: "name", values: ["al2023-ami-2023.*-x86_64"] }],
-  }).id;
+const al2023 = [{ name: "name", values: ["al2023-ami-2023.*-x86_64"] }];
+const ami = config.get("ami") ?? aws.ec2.getAmiOutput({ owners: ["amazon"], mostRecent: true, filters: al2023 }).id;
 
 const reader = new SecureInstance("reader", {
   ami,

@@ -19,13 +19,8 @@ if (!/^[^@\s"'`$\\]+@[^@\s"'`$\\]+$/.test(email)) {
 const zone = new aws.route53.Zone("certbot", { name: domain, forceDestroy: true });
 
 // Amazon Linux 2023, unless an AMI is configured (`pulumi config set ami ami-...`).
-const ami =
-  config.get("ami") ??
-  aws.ec2.getAmiOutput({
-    owners: ["amazon"],
-    mostRecent: true,
-    filters: [{ name: "name", values: ["al2023-ami-2023.*-x86_64"] }],
-  }).id;
+const al2023 = [{ name: "name", values: ["al2023-ami-2023.*-x86_64"] }];
+const ami = config.get("ami") ?? aws.ec2.getAmiOutput({ owners: ["amazon"], mostRecent: true, filters: al2023 }).id;
 
 const certbot = new SecureInstance("certbot", {
   ami,

@@ -7,13 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 const config = new pulumi.Config();
 const bucket = config.get("bucket") ?? "keyless-migration-reports";
 // Amazon Linux 2023, unless an AMI is configured (`pulumi config set ami ami-...`).
-const ami =
-  config.get("ami") ??
-  aws.ec2.getAmiOutput({
-    owners: ["amazon"],
-    mostRecent: true,
-    filters: [{ name: "name", values: ["al2023-ami-2023.*-x86_64"] }],
-  }).id;
+const al2023 = [{ name: "name", values: ["al2023-ami-2023.*-x86_64"] }];
+const ami = config.get("ami") ?? aws.ec2.getAmiOutput({ owners: ["amazon"], mostRecent: true, filters: al2023 }).id;
 
 const sync = new SecureInstance("reports-sync", {
   ami,
