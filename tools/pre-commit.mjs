@@ -2,7 +2,7 @@
 // and prints the path of its `pre-commit` executable. A second run does nothing. The scanner's hook test
 // (tests/unit/scanner/pre-commit.spec.ts) calls it, then runs keyless-scan's hook the way pre-commit does.
 // Node built-ins only, like the other toolchain scripts.
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { capture, exists, run, toolsDir } from "./lib.mjs";
@@ -10,10 +10,11 @@ import { capture, exists, run, toolsDir } from "./lib.mjs";
 export const PRE_COMMIT_VERSION = "4.7.0";
 const MIN_PYTHON = [3, 9];
 
-const venv = path.join(toolsDir, "pre-commit", `venv-${PRE_COMMIT_VERSION}`);
+const home = path.join(toolsDir, "pre-commit");
+const venv = path.join(home, `venv-${PRE_COMMIT_VERSION}`);
 const marker = path.join(venv, ".keyless-installed");
-/** The pre-commit executable inside the venv. */
-export const preCommitBin = path.join(venv, "bin", "pre-commit");
+/** The launcher this script writes: `python -m pre_commit` from the venv. */
+export const preCommitBin = path.join(home, `pre-commit-${PRE_COMMIT_VERSION}`);
 
 function pythonVersion(bin) {
   return capture(bin, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])?.split(".").map(Number);
@@ -32,13 +33,19 @@ function findPython() {
   );
 }
 
-/** Creates the venv and installs pre-commit into it, once; returns the path of `pre-commit`. */
+/**
+ * Creates the venv and installs pre-commit into it, once; returns the path of a launcher for it. The venv is
+ * built under a temporary name and renamed into place, so two test runs starting at once cannot leave a
+ * half-installed one (the launcher runs `python -m pre_commit`, which works from the renamed venv).
+ */
 export function ensurePreCommit() {
   if (exists(marker) && exists(preCommitBin)) return preCommitBin;
-  rmSync(venv, { recursive: true, force: true });
   const python = findPython();
-  run(python, ["-m", "venv", venv]);
-  run(path.join(venv, "bin", "python"), [
+  const building = `${venv}.${process.pid}`;
+  rmSync(building, { recursive: true, force: true });
+  mkdirSync(home, { recursive: true });
+  run(python, ["-m", "venv", building]);
+  run(path.join(building, "bin", "python"), [
     "-m",
     "pip",
     "install",
@@ -46,7 +53,21 @@ export function ensurePreCommit() {
     "--quiet",
     `pre-commit==${PRE_COMMIT_VERSION}`,
   ]);
-  writeFileSync(marker, `pre-commit==${PRE_COMMIT_VERSION}\n`);
+  writeFileSync(path.join(building, ".keyless-installed"), `pre-commit==${PRE_COMMIT_VERSION}\n`);
+  if (exists(marker)) {
+    rmSync(building, { recursive: true, force: true }); // another run finished first
+  } else {
+    rmSync(venv, { recursive: true, force: true });
+    renameSync(building, venv);
+  }
+  writeFileSync(
+    `${preCommitBin}.${process.pid}`,
+    `#!/bin/sh\nexec "${path.join(venv, "bin", "python")}" -m pre_commit "$@"\n`,
+    {
+      mode: 0o755,
+    },
+  );
+  renameSync(`${preCommitBin}.${process.pid}`, preCommitBin);
   return preCommitBin;
 }
 
