@@ -47,13 +47,13 @@ export const EXIT_USAGE = 2;
 /** Files larger than this are reported as not scanned (`--max-file-size`). */
 export const DEFAULT_MAX_FILE_SIZE = 16 * 1024 * 1024;
 
-const USAGE = `usage: keyless-scan [options] PATH...     scan files and directories (- is standard input)
-       keyless-scan audit [--region R]...   find keys in what is deployed in AWS (see keyless-scan audit --help)
-       keyless-scan [options] --staged      scan the files staged in git's index
-       keyless-scan [options] --git [RANGE] scan every blob in git history (all refs, or RANGE)
-       keyless-scan [options] --pulumi-state FILE|-   scan every resource's inputs and outputs in \`pulumi stack export\` output
+const USAGE = `usage: keyless-scan [options] PATH...                scan files and directories (- is standard input)
+       keyless-scan [options] --staged                 scan the files staged in git's index
+       keyless-scan [options] --git [RANGE]            scan every blob in git history (all refs, or RANGE)
+       keyless-scan [options] --pulumi-state FILE|-    scan every resource in \`pulumi stack export\` output
+       keyless-scan audit [--region R]...              find keys deployed in AWS (keyless-scan audit --help)
   Finds AWS access key ids, secret access keys and session tokens, through base64, hex, percent-encoding,
-  gzip/zlib, MIME multipart and cloud-init layers. Values are never printed.
+  gzip, zlib, bzip2, zstd, MIME multipart and cloud-init layers. Values are never printed.
 options:
   --format text|json|sarif  output format (default text); --json is --format json; sarif is SARIF 2.1.0
   --baseline FILE           do not report findings whose fingerprints FILE holds
