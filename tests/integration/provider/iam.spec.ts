@@ -76,7 +76,12 @@ describe("provider: aws:iam against LocalStack", function () {
           Description: "drifted",
         }),
       );
-      await t.refresh();
+      const refreshed = await t.refresh();
+      // THEN the engine reports that role, and only it, drifted in its description
+      assert.deepEqual(
+        refreshed.drift.map((d) => `${d.op} ${d.urn.split("::").pop()} ${d.diffs.join(",")}`),
+        ["update a description"],
+      );
       const role = ofType(await t.resources(), "aws:iam/role:Role").find((r) => r.id === out["a"]);
       assert.equal(role?.outputs?.["description"], "drifted");
       // AND the next up puts the program's value back, in place
