@@ -60,6 +60,22 @@ export interface AuditOptions {
 export class AuditError extends Error {}
 
 /**
+ * A resource listed a moment ago and gone when read (`InvalidInstanceID.NotFound`, `NoSuchEntity`): it is no
+ * longer deployed, so per-resource reads skip it; a listing that fails this way still fails the audit.
+ */
+class Vanished extends AuditError {}
+
+/** The result of a per-resource read, or undefined when the resource vanished in between. */
+async function unlessGone<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (err) {
+    if (err instanceof Vanished) return undefined;
+    throw err;
+  }
+}
+
+/**
  * The AWS SDK v3 clients with the default credential chain and configuration (so `AWS_ENDPOINT_URL` and
  * `AWS_ENDPOINT_URL_<SERVICE>` apply), adaptive retry for throttling. Loaded on first use, so scanning files
  * never loads the SDK.
@@ -150,9 +166,11 @@ async function send(
   try {
     return await client.send(factory.command(name, input));
   } catch (err) {
-    const e = err as { name?: string; message?: string };
+    const e = err as { name?: string; message?: string; Code?: string };
     // The error's name and message only (AWS error messages do not carry request contents).
-    throw new AuditError(`${what}: ${name} failed: ${e.name ?? "Error"}: ${(e.message ?? "").split("\n")[0]}`);
+    const message = `${what}: ${name} failed: ${e.name ?? "Error"}: ${(e.message ?? "").split("\n")[0]}`;
+    const gone = /NotFound|NoSuchEntity/.test(`${e.name ?? ""} ${e.Code ?? ""}`);
+    throw gone ? new Vanished(message) : new AuditError(message);
   }
 }
 
@@ -209,17 +227,11 @@ export async function audit(factory: ClientFactory, options: AuditOptions): Prom
       );
       let done = 0;
       const userData = await pool(ids.filter(Boolean), limit, async (id) => {
-        const attr = (await send(
-          ec2,
-          factory,
-          "DescribeInstanceAttribute",
-          { InstanceId: id, Attribute: "userData" },
-          where,
-        )) as {
-          UserData?: { Value?: string };
-        };
+        const attr = (await unlessGone(
+          send(ec2, factory, "DescribeInstanceAttribute", { InstanceId: id, Attribute: "userData" }, where),
+        )) as { UserData?: { Value?: string } } | undefined;
         progress(`${region}: instances ${++done}/${ids.length}`);
-        return [id, attr.UserData?.Value ?? ""] as const;
+        return [id, attr?.UserData?.Value ?? ""] as const;
       });
       for (const [id, value] of userData) {
         if (value !== "") add(`ec2/${region}/instance/${id}/userData`, scan(value, options.scanOptions));
@@ -232,15 +244,17 @@ export async function audit(factory: ClientFactory, options: AuditOptions): Prom
       const versions = await pool(templates, limit, async (t) => {
         const id = t.LaunchTemplateId ?? "";
         const vs = (
-          await pages(
-            ec2,
-            factory,
-            "DescribeLaunchTemplateVersions",
-            { LaunchTemplateId: id, MaxResults: 200 },
-            "NextToken",
-            "NextToken",
-            where,
-          )
+          (await unlessGone(
+            pages(
+              ec2,
+              factory,
+              "DescribeLaunchTemplateVersions",
+              { LaunchTemplateId: id, MaxResults: 200 },
+              "NextToken",
+              "NextToken",
+              where,
+            ),
+          )) ?? []
         ).flatMap(
           (p) =>
             (p.LaunchTemplateVersions as
@@ -300,7 +314,8 @@ export async function audit(factory: ClientFactory, options: AuditOptions): Prom
       ).flatMap((p) => (p.taskDefinitionArns as string[] | undefined) ?? []);
       let done = 0;
       const defs = await pool(arns, limit, async (arn) => {
-        const res = (await send(ecs, factory, "DescribeTaskDefinition", { taskDefinition: arn }, where)) as {
+        const res = ((await unlessGone(send(ecs, factory, "DescribeTaskDefinition", { taskDefinition: arn }, where))) ??
+          {}) as {
           taskDefinition?: {
             containerDefinitions?: { name?: string; environment?: { name?: string; value?: string }[] }[];
           };
@@ -347,15 +362,17 @@ async function iamInventory(
     const perUser = await pool(users, limit, async (u) => {
       const name = u.UserName ?? "";
       const keys = (
-        await pages(
-          iam,
-          factory,
-          "ListAccessKeys",
-          { UserName: name, MaxItems: 1000 },
-          "Marker",
-          "Marker",
-          `iam user ${name}`,
-        )
+        (await unlessGone(
+          pages(
+            iam,
+            factory,
+            "ListAccessKeys",
+            { UserName: name, MaxItems: 1000 },
+            "Marker",
+            "Marker",
+            `iam user ${name}`,
+          ),
+        )) ?? []
       )
         .flatMap(
           (p) =>
@@ -365,9 +382,10 @@ async function iamInventory(
       const out: AuditResult[] = [];
       for (const k of keys) {
         const id = k.AccessKeyId ?? "";
-        const used = (await send(iam, factory, "GetAccessKeyLastUsed", { AccessKeyId: id }, `iam user ${name}`)) as {
-          AccessKeyLastUsed?: { LastUsedDate?: Date; ServiceName?: string; Region?: string };
-        };
+        const used = (await unlessGone(
+          send(iam, factory, "GetAccessKeyLastUsed", { AccessKeyId: id }, `iam user ${name}`),
+        )) as { AccessKeyLastUsed?: { LastUsedDate?: Date; ServiceName?: string; Region?: string } } | undefined;
+        if (used === undefined) continue; // deleted since it was listed
         const created = k.CreateDate === undefined ? undefined : new Date(k.CreateDate);
         const age =
           created === undefined

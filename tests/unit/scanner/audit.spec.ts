@@ -20,6 +20,7 @@ function account(): {
   maxInFlight: () => number;
   keyIds: string[];
   fail?: CommandName;
+  vanish?: string;
 } {
   const dirty = credentials();
   const lt = credentials();
@@ -98,11 +99,17 @@ function account(): {
     maxInFlight: () => max,
     keyIds: [dirty.accessKeyId, userKey],
     fail: undefined as CommandName | undefined,
+    vanish: undefined as string | undefined,
   };
   const client: SdkClient = {
     async send(command: object) {
       const { name, input } = command as Command;
       calls.push({ name, input });
+      if (name === "DescribeInstanceAttribute" && input.InstanceId === state.vanish) {
+        throw Object.assign(new Error(`The instance ID '${state.vanish}' does not exist`), {
+          name: "InvalidInstanceID.NotFound",
+        });
+      }
       if (state.fail === name)
         throw Object.assign(new Error("User is not authorized to perform this action"), {
           name: "AccessDeniedException",
@@ -300,6 +307,17 @@ describe("keyless-scan audit (fake AWS)", () => {
     const res = await run(["--region", "eu-west-1"], fake);
     check(
       res.status === 2 && /lambda in eu-west-1: ListFunctions failed: AccessDeniedException/.test(res.err),
+      res.err,
+    );
+  });
+
+  it("skips a resource deleted between listing and reading it, and still reports the rest", async () => {
+    const fake = account();
+    fake.vanish = "i-dirty";
+    const res = await run(["--region", "eu-west-1", "--format", "json", "--no-iam"], fake);
+    const files = (JSON.parse(res.out) as { file: string }[]).map((d) => d.file);
+    check(
+      res.status === 1 && !files.some((f) => f.includes("i-dirty")) && files.some((f) => f.includes("lt-dirty")),
       res.err,
     );
   });
