@@ -263,7 +263,10 @@ describe("hardenStack", () => {
       });
       assert.deepEqual(await resolved(props?.["metadataOptions"] as pulumi.Output<unknown>), IMDSV2);
       assert.equal(logs.info.length, 1);
-      assert.match(logs.info[0]!, /"lt": set metadataOptions httpTokens="required" \(was "optional"\), httpEndpoint="enabled" \(was unset\), httpPutResponseHopLimit=1 \(was unset\)$/);
+      assert.match(
+        logs.info[0]!,
+        /"lt": set metadataOptions httpTokens="required" \(was "optional"\), httpEndpoint="enabled" \(was unset\), httpPutResponseHopLimit=1 \(was unset\)$/,
+      );
     });
 
     it("keeps secret metadata options secret", () => {
