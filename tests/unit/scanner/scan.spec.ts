@@ -150,8 +150,22 @@ describe("scan", () => {
       check(kinds(few) === "aws-access-key-id,aws-access-key-id,aws-access-key-id,undecodable-layer", kinds(few));
     });
 
-    it("ignores nonsense limits rather than throwing", () => {
-      check(Array.isArray(scan("x", { maxDepth: Number.NaN, maxDecodedBytes: -5 })), "no throw");
+    it("reads nonsense limits as the default or the nearest sane bound, never as no limit", () => {
+      const creds = credentials();
+      const layered = Buffer.from(
+        `aws_access_key_id = ${creds.accessKeyId}\naws_secret_access_key = ${creds.secretAccessKey}\n`,
+      ).toString("base64");
+      const kinds = (options: Parameters<typeof scan>[1]) => scan(layered, options).map((f) => `${f.kind}@${f.layer}`);
+      // NaN and Infinity depth: the default depth, which opens the base64 layer
+      for (const maxDepth of [Number.NaN, Number.POSITIVE_INFINITY]) {
+        check(
+          kinds({ maxDepth }).join() === "aws-access-key-id@base64,aws-secret-access-key@base64",
+          `maxDepth ${maxDepth} decodes as the default does: ${kinds({ maxDepth }).join()}`,
+        );
+      }
+      // A negative budget is 0 bytes: the layer cannot be opened, and that is reported (fail closed), not passed
+      check(kinds({ maxDecodedBytes: -5 }).join() === "undecodable-layer@base64", "a negative budget fails closed");
+      check(kinds({ maxDepth: -1 }).join() === "undecodable-layer@base64", "a negative depth fails closed");
     });
   });
 });
