@@ -71,7 +71,7 @@ describe("provider: aws:dynamodb Table against moto", function () {
       assert.deepEqual(second.tags, { team: "b", env: "test" });
       // AND neither the next up nor a refresh sees drift (capacities read back 0, as the real provider reads them)
       assert.deepEqual(opsOf((await t.up()).steps, "items"), ["same"]);
-      await t.refresh();
+      assert.deepEqual((await t.refresh()).drift, [], "the refresh reads back what the state holds");
       assert.deepEqual(opsOf((await t.preview()).steps, "items"), ["same"]);
 
       // WHEN the hash key changes THEN a new table replaces the old one (created first: the name is auto-named)

@@ -96,7 +96,7 @@ describe("provider: aws:lambda Function, full lifecycle on LocalStack's Lambda c
       const notSame = again.steps.filter((s) => s.op !== "same");
       assert.deepEqual(notSame, [], JSON.stringify(notSame));
       // AND a refresh reads back what the state holds: the preview after it changes nothing either
-      await t.refresh();
+      assert.deepEqual((await t.refresh()).drift, [], "the refresh reads back what the state holds");
       const drift = (await t.preview()).steps.filter((s) => s.op !== "same");
       assert.deepEqual(drift, [], JSON.stringify(drift));
 

@@ -85,7 +85,7 @@ describe("provider: aws:s3 Bucket and aws:route53 Zone against LocalStack", func
         same.steps.filter((s) => s.op !== "same"),
         [],
       );
-      await t.refresh();
+      assert.deepEqual((await t.refresh()).drift, [], "the refresh reads back what the state holds");
       assert.deepEqual(
         (await t.preview()).steps.filter((s) => s.op !== "same"),
         [],
