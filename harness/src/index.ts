@@ -1,6 +1,7 @@
 export * from "./assertions";
 export * from "./engine";
 export * from "./imds";
+export * from "./leftovers";
 export * from "./localstack";
 export { motoEndpoint } from "./provider/clients";
 export { type AwsProviderMode, awsProviderMode, installAwsProvider, realProviderConfig } from "./provider/plugin";

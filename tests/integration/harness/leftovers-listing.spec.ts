@@ -1,6 +1,34 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  CreateLaunchTemplateCommand,
+  DeleteLaunchTemplateCommand,
+  EC2Client,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import { DeregisterTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
+import {
+  AttachRolePolicyCommand,
+  CreateAccessKeyCommand,
+  CreateInstanceProfileCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  DeleteInstanceProfileCommand,
+  DeletePolicyCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DeleteUserCommand,
+  DeleteUserPolicyCommand,
+  DetachRolePolicyCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+} from "@aws-sdk/client-iam";
 import { CreateFunctionCommand, DeleteFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { CreateHostedZoneCommand, DeleteHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { CreateBucketCommand, DeleteBucketCommand, S3Client } from "@aws-sdk/client-s3";
@@ -13,7 +41,7 @@ import {
 } from "@keyless/testing";
 import { storedZip } from "../../support/zip";
 
-describe("harness: findLeftovers lists Lambda functions, DynamoDB tables, S3 buckets and Route 53 zones", function () {
+describe("harness: findLeftovers lists every type the provider implements, page by page", function () {
   this.timeout(120_000);
   const lambda = new LambdaClient(localStackClientConfig());
   const dynamodb = new DynamoDBClient(localStackClientConfig(motoEndpoint()));
@@ -74,6 +102,94 @@ describe("harness: findLeftovers lists Lambda functions, DynamoDB tables, S3 buc
         await s3.send(new DeleteBucketCommand({ Bucket: name })).catch(() => undefined);
       }
       for (const id of zoneIds) await route53.send(new DeleteHostedZoneCommand({ Id: id })).catch(() => undefined);
+    }
+
+    // WHEN they are deleted THEN nothing is found
+    assert.deepEqual(await findLeftovers(snapshot, [], { pageSize: 1 }), []);
+  });
+  it("finds IAM, EC2, ECS and CloudWatch Logs resources by listing, including those scoped to a role or a user", async () => {
+    // GIVEN two of each, made outside any stack, and a snapshot that names them as the provider would
+    const iam = new IAMClient(localStackClientConfig());
+    const ec2 = new EC2Client(localStackClientConfig());
+    const ecs = new ECSClient(localStackClientConfig(motoEndpoint()));
+    const logs = new CloudWatchLogsClient(localStackClientConfig());
+    const suffix = randomBytes(3).toString("hex");
+    const snapshot: StateResource[] = [];
+    const add = (type: string, id: string, outputs: Record<string, unknown> = {}) =>
+      snapshot.push({ type, id, urn: `urn:pulumi:t::p::${type}::${id}`, custom: true, outputs });
+    const cleanups: Array<() => Promise<unknown>> = [];
+    const trust = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    });
+    const doc = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
+    });
+    try {
+      for (const i of [1, 2]) {
+        const name = `keyless-left-${suffix}-${i}`;
+        await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }));
+        cleanups.push(() => iam.send(new DeleteRoleCommand({ RoleName: name })));
+        add("aws:iam/role:Role", name);
+        await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: "p", PolicyDocument: doc }));
+        cleanups.push(() => iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: "p" })));
+        add("aws:iam/rolePolicy:RolePolicy", `${name}:p`);
+        const policy = await iam.send(new CreatePolicyCommand({ PolicyName: name, PolicyDocument: doc }));
+        const policyArn = policy.Policy?.Arn as string;
+        cleanups.push(() => iam.send(new DeletePolicyCommand({ PolicyArn: policyArn })));
+        add("aws:iam/policy:Policy", policyArn);
+        await iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: policyArn }));
+        cleanups.push(() => iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: policyArn })));
+        add("aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${name}-attachment`, { role: name, policyArn });
+        await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: name }));
+        cleanups.push(() => iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: name })));
+        add("aws:iam/instanceProfile:InstanceProfile", name);
+        await iam.send(new CreateUserCommand({ UserName: name }));
+        cleanups.push(() => iam.send(new DeleteUserCommand({ UserName: name })));
+        add("aws:iam/user:User", name);
+        await iam.send(new PutUserPolicyCommand({ UserName: name, PolicyName: "p", PolicyDocument: doc }));
+        cleanups.push(() => iam.send(new DeleteUserPolicyCommand({ UserName: name, PolicyName: "p" })));
+        add("aws:iam/userPolicy:UserPolicy", `${name}:p`);
+        const key = await iam.send(new CreateAccessKeyCommand({ UserName: name }));
+        const keyId = key.AccessKey?.AccessKeyId as string;
+        cleanups.push(() => iam.send(new DeleteAccessKeyCommand({ UserName: name, AccessKeyId: keyId })));
+        add("aws:iam/accessKey:AccessKey", keyId, { user: name });
+        const run = await ec2.send(new RunInstancesCommand({ ImageId: "ami-03cf127a", MinCount: 1, MaxCount: 1 }));
+        const instanceId = run.Instances?.[0]?.InstanceId as string;
+        cleanups.push(() => ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })));
+        add("aws:ec2/instance:Instance", instanceId);
+        const lt = await ec2.send(
+          new CreateLaunchTemplateCommand({
+            LaunchTemplateName: name,
+            LaunchTemplateData: { InstanceType: "t3.micro" },
+          }),
+        );
+        const ltId = lt.LaunchTemplate?.LaunchTemplateId as string;
+        cleanups.push(() => ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: ltId })));
+        add("aws:ec2/launchTemplate:LaunchTemplate", ltId);
+        const td = await ecs.send(
+          new RegisterTaskDefinitionCommand({
+            family: name,
+            containerDefinitions: [{ name: "c", image: "busybox", memory: 64 }],
+          }),
+        );
+        const tdArn = td.taskDefinition?.taskDefinitionArn as string;
+        cleanups.push(() => ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: tdArn })));
+        add("aws:ecs/taskDefinition:TaskDefinition", name, { family: name });
+        await logs.send(new CreateLogGroupCommand({ logGroupName: `/keyless/${name}` }));
+        cleanups.push(() => logs.send(new DeleteLogGroupCommand({ logGroupName: `/keyless/${name}` })));
+        add("aws:cloudwatch/logGroup:LogGroup", `/keyless/${name}`);
+      }
+
+      // WHEN the emulators are listed one item per page (five for EC2, its smallest page)
+      const left = await findLeftovers(snapshot, [], { pageSize: 1 });
+
+      // THEN every one is found (a task definition is reported by its ACTIVE revision's ARN)
+      assert.deepEqual(left.map((l) => l.urn).sort(), snapshot.map((r) => r.urn).sort());
+    } finally {
+      // Dependents first: the reverse of creation.
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     }
 
     // WHEN they are deleted THEN nothing is found
