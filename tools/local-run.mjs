@@ -41,5 +41,6 @@ export function printKeepInstructions(stack, workDir) {
   console.log(`\nLeft up (--keep): stack ${stack.name}, LocalStack and moto still running.`);
   console.log(`  inspect:  ${cli} stack output --stack ${stack.name} --cwd ${cwd}`);
   console.log(`  destroy:  ${cli} destroy --yes --remove --stack ${stack.name} --cwd ${cwd}`);
-  console.log("  then:     npm run localstack -- stop");
+  const backend = String(stack.env.PULUMI_BACKEND_URL).replace(/^file:\/\//, "");
+  console.log(`  then:     npm run localstack -- stop && rm -rf ${backend}`);
 }
