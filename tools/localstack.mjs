@@ -73,6 +73,11 @@ function findPython() {
   );
 }
 
+/** `pip install` in the LocalStack venv, quietly. */
+function pipInstall(...args) {
+  run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...args]);
+}
+
 let venvReady;
 
 /**
@@ -138,16 +143,7 @@ async function installLambdaExecutor() {
   await withVenvLock(async () => {
     if (installed()) return; // another process installed it while this one waited
     await step(`Lambda executor ${LAMBDA_EXECUTOR} into the LocalStack venv`, () => {
-      run(python, [
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--no-deps",
-        "--force-reinstall",
-        executorSource,
-      ]);
+      pipInstall("--no-deps", "--force-reinstall", executorSource);
       const names = capture(python, [
         "-c",
         "import importlib.metadata as m; print(' '.join(e.name for e in m.entry_points(group='localstack.lambda.runtime_executor')))",
@@ -174,17 +170,8 @@ async function installVenv() {
     rmSync(venv, { recursive: true, force: true });
     const base = findPython();
     run(base, ["-m", "venv", venv]);
-    run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `pip==${PIP_VERSION}`]);
-    run(python, [
-      "-m",
-      "pip",
-      "install",
-      "--quiet",
-      "--disable-pip-version-check",
-      "--uploaded-prior-to",
-      UPLOADED_PRIOR_TO,
-      ...REQUIREMENTS,
-    ]);
+    pipInstall(`pip==${PIP_VERSION}`);
+    pipInstall("--uploaded-prior-to", UPLOADED_PRIOR_TO, ...REQUIREMENTS);
     writeFileSync(marker, spec);
   });
 }

@@ -16,7 +16,7 @@ import {
   UntagResourceCommand,
   UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
-import { compact, containsUnknown, num, orNotFound, readTags, str, tagList } from "./properties";
+import { compact, containsUnknown, num, orNotFound, readTags, retagging, str, tagList } from "./properties";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 /** How long a table may take to become ACTIVE, or to go away, before the operation fails. */
@@ -198,13 +198,13 @@ const table: ResourceHandler = {
       await waitFor(ctx, id, "ACTIVE", active);
     }
     if (changed.includes("tags")) {
-      const arn = str(olds, "arn") as string;
-      const before = (olds["tags"] as Record<string, string> | undefined) ?? {};
-      const after = (news["tags"] as Record<string, string> | undefined) ?? {};
-      const removed = Object.keys(before).filter((k) => !(k in after));
-      if (removed.length > 0) await dynamodb.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: removed }));
-      const tags = tagList(after).filter((t) => before[t.Key] !== t.Value);
-      if (tags.length > 0) await dynamodb.send(new TagResourceCommand({ ResourceArn: arn, Tags: tags }));
+      const ResourceArn = str(olds, "arn") as string;
+      await retagging(
+        olds,
+        news,
+        (Tags) => dynamodb.send(new TagResourceCommand({ ResourceArn, Tags })),
+        (TagKeys) => dynamodb.send(new UntagResourceCommand({ ResourceArn, TagKeys })),
+      );
     }
     return (await readTable(ctx, id, news)) ?? {};
   },

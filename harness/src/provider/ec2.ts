@@ -27,7 +27,20 @@ import {
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { bool, compact, num, obj, orNotFound, readTags, retryOn, str, strings, tagList, tagMap } from "./properties";
+import {
+  bool,
+  compact,
+  num,
+  obj,
+  orNotFound,
+  readTags,
+  retagging,
+  retryOn,
+  str,
+  strings,
+  tagList,
+  tagMap,
+} from "./properties";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 const METADATA_FIELDS = [
@@ -46,14 +59,12 @@ function b64(text: string): string {
 }
 
 async function tagResource(ctx: HandlerContext, id: string, olds: Props, news: Props): Promise<void> {
-  const before = (olds["tags"] as Record<string, string> | undefined) ?? {};
-  const after = (news["tags"] as Record<string, string> | undefined) ?? {};
-  const removed = Object.keys(before).filter((k) => !(k in after));
-  if (removed.length > 0) {
-    await ctx.clients.ec2.send(new DeleteTagsCommand({ Resources: [id], Tags: removed.map((Key) => ({ Key })) }));
-  }
-  const changed = tagList(after).filter((t) => before[t.Key] !== t.Value);
-  if (changed.length > 0) await ctx.clients.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: changed }));
+  await retagging(
+    olds,
+    news,
+    (Tags) => ctx.clients.ec2.send(new CreateTagsCommand({ Resources: [id], Tags })),
+    (keys) => ctx.clients.ec2.send(new DeleteTagsCommand({ Resources: [id], Tags: keys.map((Key) => ({ Key })) })),
+  );
 }
 
 function metadataRequest(m: Props | undefined) {

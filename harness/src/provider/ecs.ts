@@ -6,7 +6,7 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from "@aws-sdk/client-ecs";
-import { compact, orNotFound, readTags, str, strings, tagList } from "./properties";
+import { compact, orNotFound, readTags, retagging, str, strings, tagList } from "./properties";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 const REPLACES = { replaces: true } as const;
@@ -98,13 +98,15 @@ const taskDefinition: ResourceHandler = {
   read: readTaskDefinition,
   async update(ctx, id, olds, news) {
     const arn = str(olds, "arn") as string;
-    const before = (olds["tags"] as Record<string, string> | undefined) ?? {};
-    const after = (news["tags"] as Record<string, string> | undefined) ?? {};
-    const removed = Object.keys(before).filter((k) => !(k in after));
-    if (removed.length > 0)
-      await ctx.clients.ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: removed }));
-    const tags = tagList(after).map((t) => ({ key: t.Key, value: t.Value }));
-    if (tags.length > 0) await ctx.clients.ecs.send(new TagResourceCommand({ resourceArn: arn, tags }));
+    await retagging(
+      olds,
+      news,
+      (tags) =>
+        ctx.clients.ecs.send(
+          new TagResourceCommand({ resourceArn: arn, tags: tags.map((t) => ({ key: t.Key, value: t.Value })) }),
+        ),
+      (tagKeys) => ctx.clients.ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys })),
+    );
     return (await readTaskDefinition(ctx, id, { ...olds, ...news })) ?? { ...olds, ...news };
   },
   async delete(ctx, _id, state) {

@@ -47,7 +47,17 @@ import {
   UpdateRoleCommand,
   UpdateUserCommand,
 } from "@aws-sdk/client-iam";
-import { compact, num, orNotFound, parseJsonDocument, prefixedName, readTags, str, tagList } from "./properties";
+import {
+  compact,
+  num,
+  orNotFound,
+  parseJsonDocument,
+  prefixedName,
+  readTags,
+  retagging,
+  str,
+  tagList,
+} from "./properties";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 const NAME = { replaces: true } as const;
@@ -77,20 +87,6 @@ function keepText(userText: unknown, awsText: string | undefined): string | unde
     if (a !== undefined && JSON.stringify(a) === JSON.stringify(b)) return userText;
   }
   return awsText;
-}
-
-async function retagging(
-  olds: Props,
-  news: Props,
-  tag: (tags: Array<{ Key: string; Value: string }>) => Promise<unknown>,
-  untag: (keys: string[]) => Promise<unknown>,
-): Promise<void> {
-  const before = (olds["tags"] as Record<string, string> | undefined) ?? {};
-  const after = (news["tags"] as Record<string, string> | undefined) ?? {};
-  const removed = Object.keys(before).filter((k) => !(k in after));
-  if (removed.length > 0) await untag(removed);
-  const changed = tagList(after).filter((t) => before[t.Key] !== t.Value);
-  if (changed.length > 0) await tag(changed);
 }
 
 // ---------------------------------------------------------------- Role

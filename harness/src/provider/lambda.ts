@@ -16,7 +16,7 @@ import {
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from "@aws-sdk/client-lambda";
-import { compact, num, obj, orNotFound, retryOn, str, strings } from "./properties";
+import { compact, num, obj, orNotFound, retagging, retryOn, str, strings } from "./properties";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 import { archiveToZip } from "./zip";
 
@@ -96,14 +96,15 @@ function environmentOf(p: Props): Record<string, string> | undefined {
 }
 
 async function retag(ctx: HandlerContext, arn: string, olds: Props, news: Props): Promise<void> {
-  const before = (olds["tags"] as Record<string, string> | undefined) ?? {};
-  const after = (news["tags"] as Record<string, string> | undefined) ?? {};
-  const removed = Object.keys(before).filter((k) => !(k in after));
-  if (removed.length > 0) await ctx.clients.lambda.send(new UntagResourceCommand({ Resource: arn, TagKeys: removed }));
-  const changed = Object.fromEntries(Object.entries(after).filter(([k, v]) => before[k] !== v));
-  if (Object.keys(changed).length > 0) {
-    await ctx.clients.lambda.send(new TagResourceCommand({ Resource: arn, Tags: changed }));
-  }
+  await retagging(
+    olds,
+    news,
+    (tags) =>
+      ctx.clients.lambda.send(
+        new TagResourceCommand({ Resource: arn, Tags: Object.fromEntries(tags.map((t) => [t.Key, t.Value])) }),
+      ),
+    (TagKeys) => ctx.clients.lambda.send(new UntagResourceCommand({ Resource: arn, TagKeys })),
+  );
 }
 
 const lambdaFunction: ResourceHandler = {

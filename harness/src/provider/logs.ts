@@ -15,7 +15,7 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { compact, num, orNotFound, str } from "./properties";
+import { compact, num, orNotFound, retagging, str } from "./properties";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 async function readLogGroup(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
@@ -90,12 +90,16 @@ const logGroup: ResourceHandler = {
       else await logs.send(new DisassociateKmsKeyCommand({ logGroupName: id }));
     }
     if (changed.includes("tags")) {
-      const arn = str(olds, "arn") as string;
-      const before = (olds["tags"] as Record<string, string> | undefined) ?? {};
-      const after = (news["tags"] as Record<string, string> | undefined) ?? {};
-      const removed = Object.keys(before).filter((k) => !(k in after));
-      if (removed.length > 0) await logs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: removed }));
-      if (Object.keys(after).length > 0) await logs.send(new TagResourceCommand({ resourceArn: arn, tags: after }));
+      const resourceArn = str(olds, "arn") as string;
+      await retagging(
+        olds,
+        news,
+        (tags) =>
+          logs.send(
+            new TagResourceCommand({ resourceArn, tags: Object.fromEntries(tags.map((t) => [t.Key, t.Value])) }),
+          ),
+        (tagKeys) => logs.send(new UntagResourceCommand({ resourceArn, tagKeys })),
+      );
     }
     return (await readLogGroup(ctx, id, news)) ?? {};
   },

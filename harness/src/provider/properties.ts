@@ -200,3 +200,28 @@ export function strings(p: Props, key: string): string[] | undefined {
   const v = p[key];
   return Array.isArray(v) ? v.map(String) : undefined;
 }
+
+/** How a resource's tags change from `olds` to `news`: the keys to remove and the tags to set (new or changed). */
+export function tagChanges(
+  olds: Props,
+  news: Props,
+): { removed: string[]; changed: Array<{ Key: string; Value: string }> } {
+  const before = (olds["tags"] as Record<string, string> | undefined) ?? {};
+  const after = (news["tags"] as Record<string, string> | undefined) ?? {};
+  return {
+    removed: Object.keys(before).filter((k) => !(k in after)),
+    changed: tagList(after).filter((t) => before[t.Key] !== t.Value),
+  };
+}
+
+/** Applies {@link tagChanges} through a service's untag and tag calls, each only when there is something to send. */
+export async function retagging(
+  olds: Props,
+  news: Props,
+  tag: (tags: Array<{ Key: string; Value: string }>) => Promise<unknown>,
+  untag: (keys: string[]) => Promise<unknown>,
+): Promise<void> {
+  const { removed, changed } = tagChanges(olds, news);
+  if (removed.length > 0) await untag(removed);
+  if (changed.length > 0) await tag(changed);
+}

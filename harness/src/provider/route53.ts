@@ -19,7 +19,7 @@ import {
   type Route53Client,
   UpdateHostedZoneCommentCommand,
 } from "@aws-sdk/client-route-53";
-import { compact, orNotFound, readTags, str, tagList } from "./properties";
+import { compact, orNotFound, readTags, str, tagChanges } from "./properties";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 const TOKEN = "aws:route53/zone:Zone";
@@ -90,10 +90,8 @@ async function readZone(ctx: HandlerContext, id: string, state: Props): Promise<
 }
 
 async function retag(r53: Route53Client, zoneId: string, olds: Props, news: Props): Promise<void> {
-  const before = (olds["tags"] as Record<string, string> | undefined) ?? {};
-  const after = (news["tags"] as Record<string, string> | undefined) ?? {};
-  const removed = Object.keys(before).filter((k) => !(k in after));
-  const added = tagList(after).filter((t) => before[t.Key] !== t.Value);
+  // One call carries both halves here, so the changes are read, not applied through `retagging`.
+  const { removed, changed: added } = tagChanges(olds, news);
   if (removed.length === 0 && added.length === 0) return;
   await r53.send(
     new ChangeTagsForResourceCommand({
