@@ -193,22 +193,7 @@ export function decodeHex(text: string): Buffer {
 
 /** Decodes percent-encoding (`%XX`); everything else, `+` included, is kept as it is. */
 export function decodePercent(text: string): Buffer {
-  const out = Buffer.alloc(text.length);
-  let o = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 37) {
-      const h = hex(text.charCodeAt(i + 1));
-      const l = hex(text.charCodeAt(i + 2));
-      if (h >= 0 && l >= 0) {
-        out[o++] = h * 16 + l;
-        i += 2;
-        continue;
-      }
-    }
-    out[o++] = c & 0xff;
-  }
-  return out.subarray(0, o);
+  return decodeEscapes(text, 37 /* % */, false);
 }
 
 /** Decodes base64, ignoring whitespace (the caller passes only base64 characters, padding and whitespace). */
@@ -218,17 +203,25 @@ export function decodeBase64(text: string): Buffer {
 
 /** Decodes quoted-printable (RFC 2045): `=XX` escapes and `=` soft line breaks. */
 export function decodeQuotedPrintable(text: string): Buffer {
+  return decodeEscapes(text, 61 /* = */, true);
+}
+
+/**
+ * `<marker>XX` hex escapes, the rest kept byte for byte; with `softLineBreaks`, `<marker>` before a line break joins
+ * the lines (quoted-printable).
+ */
+function decodeEscapes(text: string, marker: number, softLineBreaks: boolean): Buffer {
   const out = Buffer.alloc(text.length);
   let o = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 61 /* = */) {
+    if (c === marker) {
       const a = text.charCodeAt(i + 1);
-      if (a === 10) {
+      if (softLineBreaks && a === 10) {
         i += 1;
         continue;
       }
-      if (a === 13 && text.charCodeAt(i + 2) === 10) {
+      if (softLineBreaks && a === 13 && text.charCodeAt(i + 2) === 10) {
         i += 2;
         continue;
       }
