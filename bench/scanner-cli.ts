@@ -55,6 +55,12 @@ function userData(i: number): string {
   return script;
 }
 
+/** gitleaks on `target` (a directory or a repository), redacted, its JSON report in `report`, never failing the run. */
+function gitleaksArgs(mode: "dir" | "git", target: string, report: string): string[] {
+  const quiet = ["--no-banner", "--redact", "--exit-code", "0", "--log-level", "error"];
+  return [mode, target, ...quiet, "--report-format", "json", "--report-path", report];
+}
+
 /** Wall time (s) and peak resident memory (MB) of a command, the better of `runs`. */
 function measure(cmd: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env, runs = 2) {
   let best = { seconds: Number.POSITIVE_INFINITY, mb: 0, status: -1 as number | null };
@@ -115,20 +121,7 @@ function benchDirectory(gitleaks: string | undefined): void {
   const k = measure("sh", ["-c", `"${process.execPath}" "${cli}" --format json "${dir}" > "${report}"`], work);
   row(what, "keyless-scan", k, keylessCount(report));
   if (gitleaks !== undefined) {
-    const args = [
-      "dir",
-      dir,
-      "--no-banner",
-      "--redact",
-      "--exit-code",
-      "0",
-      "--log-level",
-      "error",
-      "--report-format",
-      "json",
-      "--report-path",
-      report,
-    ];
+    const args = gitleaksArgs("dir", dir, report);
     const g = measure(gitleaks, args, work);
     row(what, `gitleaks ${GITLEAKS_VERSION}`, g, gitleaksCount(report));
   }
@@ -173,20 +166,7 @@ function benchHistory(gitleaks: string | undefined): void {
   const k = measure("sh", ["-c", `"${process.execPath}" "${cli}" --git --format json > "${report}"`], repo);
   row(what, "keyless-scan --git", k, keylessCount(report));
   if (gitleaks !== undefined) {
-    const args = [
-      "git",
-      repo,
-      "--no-banner",
-      "--redact",
-      "--exit-code",
-      "0",
-      "--log-level",
-      "error",
-      "--report-format",
-      "json",
-      "--report-path",
-      report,
-    ];
+    const args = gitleaksArgs("git", repo, report);
     const g = measure(gitleaks, args, repo);
     row(what, `gitleaks ${GITLEAKS_VERSION} git`, g, gitleaksCount(report));
   }
