@@ -75,6 +75,20 @@ const output = (r: StateResource, key: string): string | undefined => {
 /** `owner:name` ids (RolePolicy, UserPolicy): the owners the snapshot names. */
 const owners = (rs: readonly StateResource[]) => [...new Set(rs.map((r) => String(r.id).split(":")[0] as string))];
 
+/** Inline policies (RolePolicy, UserPolicy, id `owner:name`): listed by each owner the snapshot names. */
+function inlinePolicies(
+  list: (c: AwsClients, owner: string, pageSize?: number) => AsyncIterable<{ PolicyNames?: string[] }>,
+): Lister {
+  return async (c, rs, pageSize) => {
+    const held = new Set<string>();
+    for (const owner of owners(rs)) {
+      const names = await collectOwned(list(c, owner, pageSize), (p) => p.PolicyNames ?? []);
+      for (const n of names) held.add(`${owner}:${n}`);
+    }
+    return held;
+  };
+}
+
 /** Every resource type the stand-in provider implements, and how its emulator lists it. */
 const LISTERS: Readonly<Record<string, Lister>> = {
   "aws:iam/role:Role": (c, _rs, pageSize) =>
@@ -99,28 +113,12 @@ const LISTERS: Readonly<Record<string, Lister>> = {
     }
     return held;
   },
-  "aws:iam/rolePolicy:RolePolicy": async (c, rs, pageSize) => {
-    const held = new Set<string>();
-    for (const RoleName of owners(rs)) {
-      const names = await collectOwned(
-        paginateListRolePolicies({ client: c.iam, pageSize }, { RoleName }),
-        (p) => p.PolicyNames ?? [],
-      );
-      for (const n of names) held.add(`${RoleName}:${n}`);
-    }
-    return held;
-  },
-  "aws:iam/userPolicy:UserPolicy": async (c, rs, pageSize) => {
-    const held = new Set<string>();
-    for (const UserName of owners(rs)) {
-      const names = await collectOwned(
-        paginateListUserPolicies({ client: c.iam, pageSize }, { UserName }),
-        (p) => p.PolicyNames ?? [],
-      );
-      for (const n of names) held.add(`${UserName}:${n}`);
-    }
-    return held;
-  },
+  "aws:iam/rolePolicy:RolePolicy": inlinePolicies((c, RoleName, pageSize) =>
+    paginateListRolePolicies({ client: c.iam, pageSize }, { RoleName }),
+  ),
+  "aws:iam/userPolicy:UserPolicy": inlinePolicies((c, UserName, pageSize) =>
+    paginateListUserPolicies({ client: c.iam, pageSize }, { UserName }),
+  ),
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": async (c, rs, pageSize) => {
     // The id is generated; an attachment is held while its role still lists its policy.
     const held = new Set<string>();
