@@ -4,8 +4,10 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { buildPackages, ensureNodeModules } from "./bootstrap.mjs";
 import { npmBin, root, run, step, toolsEnv } from "./lib.mjs";
+import { useSupportedNode } from "./node.mjs";
 
 async function main() {
+  await useSupportedNode();
   await ensureNodeModules();
   await buildPackages();
   const wanted = process.argv.slice(2);

@@ -6,6 +6,7 @@ import { randomInt } from "node:crypto";
 import path from "node:path";
 import { root, step } from "./lib.mjs";
 import { POLICY_PACK, printKeepInstructions, startLocalRun, violationLine } from "./local-run.mjs";
+import { useSupportedNode } from "./node.mjs";
 
 const keep = process.argv.includes("--keep");
 const started = Date.now();
@@ -35,6 +36,7 @@ async function showIdentity(testing, imds) {
 }
 
 async function main() {
+  await useSupportedNode();
   title("set-up: workspace, Pulumi CLI, EC2 metadata mock, LocalStack and moto");
   const { testing, stop } = await startLocalRun();
   let stack;

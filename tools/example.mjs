@@ -4,6 +4,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { exists, root, step } from "./lib.mjs";
 import { POLICY_PACK, printKeepInstructions, startLocalRun, violationLine } from "./local-run.mjs";
+import { useSupportedNode } from "./node.mjs";
 
 const examplesDir = path.join(root, "examples");
 
@@ -23,6 +24,7 @@ function runnable() {
 }
 
 async function main() {
+  await useSupportedNode();
   const args = process.argv.slice(2);
   const keep = args.includes("--keep");
   const name = args.find((a) => !a.startsWith("--"));

@@ -7,7 +7,7 @@
 //   pulumi-analyzer-policy         the same, under the name the official distribution ships.
 //   pulumi-resource-pulumi-nodejs  Node.js dynamic providers (bundled resource plugin `pulumi-nodejs`).
 //
-// Each launcher runs with the node that ran this script (process.execPath); the policy and dynamic-provider ones
+// Each launcher runs with the node that ran this script (process.execPath: Node.js 24 LTS, see tools/node.mjs); the policy and dynamic-provider ones
 // resolve @pulumi/pulumi from their working directory first, then from this repository (tools/language-host/launch.cjs).
 //
 // Usage: node tools/launchers.mjs   (idempotent: rewrites a launcher only when its content changed)
@@ -15,6 +15,7 @@ import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "nod
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { binDir, root, step } from "./lib.mjs";
+import { useSupportedNode } from "./node.mjs";
 
 const hostDir = path.join(root, "tools", "language-host");
 
@@ -76,8 +77,10 @@ export async function ensureLaunchers() {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  ensureLaunchers().catch((err) => {
-    console.error(`[keyless] ${err.message}`);
-    process.exit(1);
-  });
+  useSupportedNode()
+    .then(ensureLaunchers)
+    .catch((err) => {
+      console.error(`[keyless] ${err.message}`);
+      process.exit(1);
+    });
 }

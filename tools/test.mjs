@@ -6,6 +6,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { buildPackages, ensureNodeModules } from "./bootstrap.mjs";
 import { npmBin as bin, root, run, step, toolsEnv } from "./lib.mjs";
+import { useSupportedNode } from "./node.mjs";
 
 const tier = process.argv.includes("--tier") ? process.argv[process.argv.indexOf("--tier") + 1] : "all";
 /**
@@ -15,6 +16,7 @@ const tier = process.argv.includes("--tier") ? process.argv[process.argv.indexOf
 const jobs = Number(process.env.KEYLESS_TEST_JOBS ?? 4);
 
 async function main() {
+  await useSupportedNode();
   await ensureNodeModules();
   await buildPackages();
   await step("type-check tests (tsc -p tests)", () => run(bin("tsc"), ["-p", "tests"], { cwd: root }));

@@ -3,6 +3,7 @@
 import { ensureNodeModules } from "./bootstrap.mjs";
 import { step } from "./lib.mjs";
 import { ensureLocalStackVenv } from "./localstack.mjs";
+import { useSupportedNode } from "./node.mjs";
 import { ensurePulumiCli } from "./pulumi-cli.mjs";
 
 /** @param yamlHost also build pulumi-language-yaml (the YAML-program tests need it; the demo does not) */
@@ -17,8 +18,10 @@ export async function ensureToolchain({ yamlHost = true } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  step("toolchain", ensureToolchain).catch((err) => {
-    console.error(`[keyless] ${err.message}`);
-    process.exit(1);
-  });
+  useSupportedNode()
+    .then(() => step("toolchain", ensureToolchain))
+    .catch((err) => {
+      console.error(`[keyless] ${err.message}`);
+      process.exit(1);
+    });
 }

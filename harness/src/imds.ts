@@ -256,8 +256,7 @@ export async function callerIdentityThroughImds(
     const out = await new Promise<string>((resolve, reject) => {
       execFile(
         process.execPath,
-        // --no-warnings: the SDK warns about the Node.js version on stderr, which would bury the error.
-        ["--no-warnings", "-e", chainScript(require.resolve("@aws-sdk/client-sts"))],
+        ["-e", chainScript(require.resolve("@aws-sdk/client-sts"))],
         { env, cwd: home, timeout: options.timeoutMs ?? 30_000, killSignal: "SIGKILL" },
         (err, stdout, stderr) => {
           if (!err) return resolve(stdout);

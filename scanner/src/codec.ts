@@ -74,11 +74,12 @@ export function decompress(bytes: Uint8Array, format: Compression | Headerless, 
       case "brotli":
         return { ok: true, bytes: zlib.brotliDecompressSync(bytes, { maxOutputLength }) };
       case "zstd": {
-        const zstd = (zlib as { zstdDecompressSync?: (b: Uint8Array, o: object) => Buffer }).zstdDecompressSync;
-        if (zstd !== undefined) return { ok: true, bytes: zstd(bytes, { maxOutputLength }) };
-        // fzstd allocates each frame's declared content or window size: check them all first.
+        // Frame headers first: fzstd allocates each frame's declared content or window size, and Node's decoder
+        // calls a frame that declares more than the budget "corrupt" when it is cut short, hiding the bomb.
         const fit = zstdFramesFit(bytes, maxOutputLength);
         if (fit !== "ok") return { ok: false, reason: fit };
+        const zstd = (zlib as { zstdDecompressSync?: (b: Uint8Array, o: object) => Buffer }).zstdDecompressSync;
+        if (zstd !== undefined) return { ok: true, bytes: zstd(bytes, { maxOutputLength }) };
         const fzstd = optional<typeof import("fzstd")>("fzstd");
         if (fzstd === undefined) return { ok: false, reason: "unsupported" };
         return { ok: true, bytes: Buffer.from(fzstd.decompress(bytes)) };

@@ -223,9 +223,15 @@ describe("decodings", () => {
     it("opens a zstd frame built by hand (raw and RLE blocks), and corrupt bzip2 is a finding", () => {
       const c = credentials();
       const payload = Buffer.from(script(c));
-      // Single-segment frame, 2-byte content size (value - 256), a raw block then a last RLE block of 3 newlines.
+      // Single-segment frame, a raw block then a last RLE block of 3 newlines. The content size field is 1 byte
+      // below 256, else 2 bytes holding size - 256 (RFC 8878 3.1.1.1.4); libzstd checks it, fzstd does not.
       const size = payload.length + 3;
-      const header = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x60, (size - 256) & 0xff, ((size - 256) >> 8) & 0xff]);
+      check(size < 65536 + 256, "the hand-built frame holds at most 65791 bytes");
+      const header = Buffer.from(
+        size < 256
+          ? [0x28, 0xb5, 0x2f, 0xfd, 0x20, size]
+          : [0x28, 0xb5, 0x2f, 0xfd, 0x60, (size - 256) & 0xff, ((size - 256) >> 8) & 0xff],
+      );
       const raw = payload.length << 3;
       const rawBlock = Buffer.from([raw & 0xff, (raw >> 8) & 0xff, (raw >> 16) & 0xff]);
       const rle = (3 << 3) | (1 << 1) | 1;
