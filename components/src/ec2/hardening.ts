@@ -23,7 +23,7 @@ export interface SecureComputeArgs {
    */
   readonly instanceProfile?: aws.iam.InstanceProfile;
   /**
-   * The permissions of the EC2 role the component creates (see {@link InstanceProfile} for the naming that follows the
+   * The permissions of the EC2 role the component creates (see `InstanceProfile` for the naming that follows the
    * role). Cannot be combined with `instanceProfile`.
    * @default - A role with no permissions.
    */

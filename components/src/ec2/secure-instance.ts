@@ -83,7 +83,7 @@ export function validateInstanceArgs(args: SecureInstanceArgs): {
  *   compress it), `userDataBase64` is base64 and may carry gzip; `userDataReplaceOnChange` passes through.
  *
  * Children: `<name>-instance` (`aws.ec2.Instance`) and, unless `instanceProfile` is given, the children of
- * {@link InstanceProfile} (`<name>-profile`, `<name>-role`, ...). A role change yields a new profile name, so the
+ * `InstanceProfile` (`<name>-profile`, `<name>-role`, ...). A role change yields a new profile name, so the
  * instance is re-associated with a new profile and picks up the new credentials at once.
  *
  * @example

@@ -54,7 +54,7 @@ export function validateLaunchTemplateArgs(args: SecureLaunchTemplateArgs): pulu
 }
 
 /**
- * An EC2 launch template with the same guarantees as {@link SecureInstance}: instance profile attached, IMDSv2 only
+ * An EC2 launch template with the same guarantees as `SecureInstance`: instance profile attached, IMDSv2 only
  * (`httpTokens: "required"`, hop limit 1, or 2 with `containerMetadataAccess`), instance metadata tags off unless
  * asked, encrypted root volume, and user data checked by the keyless credential scanner.
  *
@@ -63,7 +63,7 @@ export function validateLaunchTemplateArgs(args: SecureLaunchTemplateArgs): pulu
  * already-encoded (for example gzip) content through unchanged.
  *
  * Children: `<name>-template` (`aws.ec2.LaunchTemplate`) and, unless `instanceProfile` is given, the children of
- * {@link InstanceProfile}.
+ * `InstanceProfile`.
  *
  * @example
  * ```ts

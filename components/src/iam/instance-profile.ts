@@ -161,7 +161,7 @@ export function buildProfile(
  * real AWS; the AWS provider retries that.
  *
  * Children: `<name>-profile` (`aws.iam.InstanceProfile`), and, when no `role` is given, the role children of
- * {@link WorkloadRole} (`<name>-role`, `<name>-policy`, `<name>-<hash>`).
+ * `WorkloadRole` (`<name>-role`, `<name>-policy`, `<name>-<hash>`).
  *
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html
  * @example

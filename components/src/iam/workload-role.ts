@@ -27,7 +27,7 @@ import { servicePrincipal, trustPolicy, validateTrustConditions, type WorkloadSe
 export interface RolePermissionsArgs {
   /**
    * Typed statements rendered into one inline policy (`<name>-policy`). Least privilege is enforced, see
-   * {@link PolicyStatement}.
+   * `PolicyStatement`.
    * @default - No inline policy.
    */
   readonly statements?: PolicyStatement[];

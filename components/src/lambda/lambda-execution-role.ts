@@ -47,7 +47,7 @@ export function validateLambdaArgs(args: LambdaExecutionRoleArgs): void {
 
 /**
  * The execution role of a Lambda function: trusted by `lambda.amazonaws.com`, allowed to write its logs by default,
- * plus the function's own typed statements (least privilege enforced, see {@link PolicyStatement}).
+ * plus the function's own typed statements (least privilege enforced, see `PolicyStatement`).
  *
  * Children: `<name>-role`, `<name>-policy` (when `statements` are given), `<name>-basic-execution`, `<name>-vpc-access`
  * (when `vpcAccess`) and `<name>-<hash>` per extra managed policy.

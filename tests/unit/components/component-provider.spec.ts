@@ -33,6 +33,24 @@ describe("component provider", () => {
     assert.deepEqual(schema.dependencies, [{ name: "aws", version: "7.48.0" }]);
   });
 
+  it("carries every TSDoc description as text: each component documented, nothing rendered as [object Object]", () => {
+    // Pulumi's schema analyzer turns a TSDoc {@link} into "[object Object]": component and Args docs name types in
+    // backticks instead, since these descriptions become the docs of every generated SDK.
+    const broken: string[] = [];
+    const walk = (node: unknown, at: string): void => {
+      if (node === null || typeof node !== "object") return;
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "description" && typeof value === "string" && value.includes("[object Object]")) broken.push(at);
+        walk(value, `${at}.${key}`);
+      }
+    };
+    walk(schema, "schema");
+    assert.deepEqual(broken, []);
+    for (const [token, resource] of Object.entries(schema.resources as Record<string, { description?: string }>)) {
+      assert.ok((resource.description ?? "").length > 40, `${token} has a description`);
+    }
+  });
+
   it("keeps arguments and outputs to plain serializable types and aws resource references", () => {
     const si = schema.resources["keyless:index:SecureInstance"];
     assert.deepEqual(si.requiredInputs, ["ami", "instanceType"]);
