@@ -1,19 +1,21 @@
 /** Pulumi stacks for tests: a private file backend per stack, destroyed and removed whatever happens. */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
+  type ConfigMap,
   type EngineEvent,
   LocalWorkspace,
   type OpType,
   type PolicyEvent,
   type PropertyDiff,
+  PulumiCommand,
   type PulumiFn,
   type Stack,
 } from "@pulumi/pulumi/automation";
-import { requirePulumiCli } from "./engine";
+import { onPath, requirePulumiCli } from "./engine";
 import { localStackEndpoint } from "./localstack";
 import { motoEndpoint } from "./provider/clients";
 import { type AwsProviderMode, installAwsProvider } from "./provider/plugin";
@@ -66,8 +68,32 @@ export interface TestStackArgs {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The Automation API's command for the `pulumi` on PATH, checked ({@link requirePulumiCli}) and made once per binary
+ * (path, size and modification time) rather than once per stack: each check and each workspace would otherwise run
+ * `pulumi version`, a Go binary's start-up, twice for every stack.
+ */
+const pulumiCommands = new Map<string, Promise<PulumiCommand>>();
+
+function pulumiCommand(): Promise<PulumiCommand> {
+  const found = onPath("pulumi");
+  const stat = found === undefined ? undefined : statSync(found);
+  const key = `${found}:${stat?.size}:${stat?.mtimeMs}`;
+  let command = pulumiCommands.get(key);
+  if (command === undefined) {
+    requirePulumiCli();
+    command = PulumiCommand.get();
+    pulumiCommands.set(key, command);
+    command.catch(() => pulumiCommands.delete(key));
+  }
+  return command;
+}
+
 /** A stack on its own file backend in a temp directory, with passphrase secrets. */
 export class TestStack {
+  /** The last engine run was a `destroy` that succeeded, and nothing ran since: {@link dispose} need not destroy. */
+  private destroyed = false;
+
   private constructor(
     readonly stack: Stack,
     readonly name: string,
@@ -78,7 +104,7 @@ export class TestStack {
 
   /** Creates the stack; the engine must be on PATH at exactly the SDK's version. */
   static async create(args: TestStackArgs): Promise<TestStack> {
-    requirePulumiCli();
+    const command = await pulumiCommand();
     if ((args.program === undefined) === (args.workDir === undefined)) {
       throw new Error(
         "TestStack.create needs exactly one of `program` (an inline function) or `workDir` (a project directory).",
@@ -94,6 +120,7 @@ export class TestStack {
       const mode = args.awsProvider;
       const providerConfig = mode === "none" ? {} : installAwsProvider(pulumiHome, mode);
       const options = {
+        pulumiCommand: command,
         pulumiHome,
         secretsProvider: "passphrase",
         envVars: {
@@ -116,12 +143,11 @@ export class TestStack {
                 projectSettings: { name: projectName, runtime: "nodejs", backend: { url: backendUrl } },
               },
             );
-      for (const [key, value] of Object.entries({ ...providerConfig, ...args.config })) {
-        await stack.setConfig(key, { value });
-      }
-      for (const [key, value] of Object.entries(args.secretConfig ?? {})) {
-        await stack.setConfig(key, { value, secret: true });
-      }
+      // One `pulumi config set-all` for every value, plain and secret.
+      const config: ConfigMap = {};
+      for (const [key, value] of Object.entries({ ...providerConfig, ...args.config })) config[key] = { value };
+      for (const [key, value] of Object.entries(args.secretConfig ?? {})) config[key] = { value, secret: true };
+      if (Object.keys(config).length > 0) await stack.setAllConfig(config);
       return new TestStack(stack, name, dir, { ...options.envVars, PULUMI_HOME: pulumiHome });
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
@@ -139,6 +165,7 @@ export class TestStack {
    * await t.pulumi(["package", "add", "/path/to/components"]);
    */
   async pulumi(args: readonly string[], cwd: string = this.stack.workspace.workDir): Promise<CliResult> {
+    this.destroyed = false;
     const env = { ...process.env, ...this.env, PULUMI_STACK: this.name };
     return new Promise((resolve, reject) => {
       execFile("pulumi", [...args], { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
@@ -184,32 +211,46 @@ export class TestStack {
     const events: EngineEvent[] = [];
     const onEvent = (e: EngineEvent) => events.push(e);
     const policy = { policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs };
+    // The Automation API reads the update's summary after up, refresh and destroy; unless told not to show secrets it
+    // asks for them, and the CLI derives the passphrase key again (a million PBKDF2 rounds) only to print them.
+    const summary = { showSecrets: false };
+    this.destroyed = false;
     const started = Date.now();
     let outputs: Record<string, unknown> = {};
     let error: Error | undefined;
     try {
       if (kind === "preview") await this.stack.preview({ ...policy, onEvent, diff: false });
       else if (kind === "up") {
-        const up = await this.stack.up({ ...policy, onEvent });
+        const up = await this.stack.up({ ...policy, ...summary, onEvent });
         outputs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
-      } else if (kind === "refresh") await this.stack.refresh({ onEvent });
-      else await this.stack.destroy({ onEvent });
+      } else if (kind === "refresh") await this.stack.refresh({ ...summary, onEvent });
+      else await this.stack.destroy({ ...summary, onEvent });
     } catch (err) {
       error = err as Error;
     }
     const result = summarize(kind, events, outputs, Date.now() - started, error);
     if (error) throw new StackRunError(result, error);
+    this.destroyed = kind === "destroy";
     return result;
   }
 
-  /** Destroys everything, removes the stack and deletes the backend directory. */
+  /**
+   * Destroys everything, removes the stack and deletes the backend directory. After a {@link destroy} that succeeded
+   * (and nothing since) it destroys again only if the stack's history says an update ran after it, for example one
+   * run through {@link stack} directly.
+   */
   async dispose(): Promise<void> {
     try {
-      await this.stack.destroy();
+      if (!(this.destroyed && (await this.lastUpdateWasDestroy()))) await this.stack.destroy({ showSecrets: false });
       await this.stack.workspace.removeStack(this.name);
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
     }
+  }
+
+  private async lastUpdateWasDestroy(): Promise<boolean> {
+    const [last] = await this.stack.history(1, 1, false);
+    return last?.kind === "destroy" && last.result === "succeeded";
   }
 }
 
