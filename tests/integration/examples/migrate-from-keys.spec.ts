@@ -74,8 +74,8 @@ describe("examples/migrate-from-keys", function () {
       check(/access key id/i.test(message) && /secret/i.test(message), `the violation says what was found: ${message}`);
 
       // The legacy deployment exists (deployed before keyless was adopted: without the pack).
-      await before.up();
-      const userName = (await before.stack.outputs())["userName"]?.value as string;
+      const legacyUp = await before.up();
+      const userName = legacyUp.outputs["userName"] as string;
       const iam = new IAMClient(localStackClientConfig());
       const keys = (await iam.send(new ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata ?? [];
       assert.equal(keys.length, 1, "the legacy user has its access key");
