@@ -1,14 +1,30 @@
-/** The Pulumi CLI the harness drives, and the guarantee that it matches the SDK. */
+/** The Pulumi CLI the harness drives, and the guarantee that it can serve the SDK. */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import semver from "semver";
 
-/** The version of @pulumi/pulumi this process loaded: the CLI must be exactly this. */
+/** The version of @pulumi/pulumi this process loaded: the CLI must serve it ({@link cliServesSdk}). */
 export function sdkVersion(): string {
   return (require("@pulumi/pulumi/package.json") as { version: string }).version;
 }
 
-/** Thrown when no CLI is found or its version differs from the SDK's. */
+/**
+ * Whether Pulumi CLI `cli` can drive programs and the Automation API of @pulumi/pulumi `sdk`: Pulumi's own rule, the one
+ * the Automation API's `PulumiCommand` enforces — the same major version, and a CLI no older than the SDK (a newer
+ * engine keeps serving older SDKs; an older engine may lack what a newer SDK asks of it).
+ *
+ * @example
+ * cliServesSdk("3.274.1", "3.270.0"); // true
+ * cliServesSdk("3.260.0", "3.270.0"); // false: the CLI is older
+ */
+export function cliServesSdk(cli: string, sdk: string): boolean {
+  const c = semver.parse(cli);
+  const s = semver.parse(sdk);
+  return c !== null && s !== null && c.major === s.major && semver.gte(c, s);
+}
+
+/** Thrown when no CLI is found or its version cannot serve the SDK's. */
 export class PulumiCliError extends Error {
   readonly code: "PulumiCliMissing" | "PulumiCliVersionMismatch";
   constructor(code: PulumiCliError["code"], message: string) {
@@ -31,16 +47,17 @@ export function onPath(name: string): string | undefined {
 }
 
 /**
- * Finds `pulumi` on PATH and checks that it reports exactly the SDK's version. A mismatch is
- * an error, not a warning: engine and SDK of different versions disagree in subtle ways.
+ * Finds `pulumi` on PATH and checks that it can serve the SDK ({@link cliServesSdk}). A CLI that cannot is an error,
+ * not a warning: engine and SDK out of step disagree in subtle ways.
  */
 export function requirePulumiCli(): { command: string; version: string } {
-  const expected = sdkVersion();
+  const sdk = sdkVersion();
   const command = onPath("pulumi");
   if (!command) {
     throw new PulumiCliError(
       "PulumiCliMissing",
-      `no \`pulumi\` on PATH. Build it with \`npm run toolchain\` (it lands in .tools/bin) or install Pulumi CLI v${expected}.`,
+      `no \`pulumi\` on PATH. Build it with \`npm run toolchain\` (it lands in .tools/bin) or install Pulumi CLI ` +
+        `v${sdk} or newer within major ${semver.major(sdk)}.`,
     );
   }
   const version = execFileSync(command, ["version"], {
@@ -49,11 +66,12 @@ export function requirePulumiCli(): { command: string; version: string } {
   })
     .trim()
     .replace(/^v/, "");
-  if (version !== expected) {
+  if (!cliServesSdk(version, sdk)) {
     throw new PulumiCliError(
       "PulumiCliVersionMismatch",
-      `${command} is Pulumi CLI v${version}, but @pulumi/pulumi is v${expected}; they must match exactly. ` +
-        "Run `npm run toolchain` and put .tools/bin first on PATH, or install the matching CLI.",
+      `${command} is Pulumi CLI v${version}, but @pulumi/pulumi is v${sdk}: the CLI must be of the same major ` +
+        "version and no older than the SDK. Run `npm run toolchain` and put .tools/bin first on PATH, or install " +
+        "a CLI that satisfies this.",
     );
   }
   return { command, version };

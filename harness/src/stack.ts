@@ -36,7 +36,8 @@ export interface TestStackArgs {
   /**
    * Which `aws` provider the engine uses: the LocalStack-backed one from this package, the real plugin configured
    * for LocalStack endpoints, or none (programs without @pulumi/aws).
-   * @default - `KEYLESS_AWS_PROVIDER`, else "real" when pulumi-resource-aws 7.48.0 is installed, else "localstack".
+   * @default - `KEYLESS_AWS_PROVIDER`, else "real" when pulumi-resource-aws is installed at the version @pulumi/aws
+   * asks for, else "localstack".
    */
   readonly awsProvider?: AwsProviderMode | "none";
   /**

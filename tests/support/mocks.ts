@@ -54,6 +54,8 @@ function computed(type: string, name: string, inputs: any): Record<string, unkno
 
 export class MockRecorder {
   public readonly resources: Recorded[] = [];
+  /** Stack transforms the program registered (the mock monitor hands them over; it does not run them). */
+  public readonly transforms: pulumi.ResourceTransform[] = [];
   /** @internal set by useMocks */
   public install: (options?: MockOptions) => Promise<void> = async () => {};
 
@@ -108,8 +110,12 @@ export function useMocks(defaults: MockOptions = {}): MockRecorder {
   const recorder = new MockRecorder();
   const install = async (options: MockOptions = defaults) => {
     recorder.resources.length = 0;
+    recorder.transforms.length = 0;
     await pulumi.runtime.setMocks(
       {
+        registerTransform(transform: pulumi.ResourceTransform) {
+          recorder.transforms.push(transform);
+        },
         newResource(args: pulumi.runtime.MockResourceArgs) {
           recorder.resources.push({ type: args.type, name: args.name, inputs: args.inputs });
           const unknown = options.preview === true && options.unknownComputed === true;

@@ -73,6 +73,12 @@ function loadStubs() {
         errors.push(`${sdkDir}: LanguageRuntime has no GetRequiredPackages (SDK too old)`);
         continue;
       }
+      const languagePb = req("./proto/language_pb.js");
+      // RunPlugin's `kind` tells a policy pack from a plugin; older SDKs' stubs drop it, and the engine sends it.
+      if (typeof languagePb.RunPluginRequest?.prototype.getKind !== "function") {
+        errors.push(`${sdkDir}: RunPluginRequest has no kind (SDK too old)`);
+        continue;
+      }
       // @grpc/grpc-js and google-protobuf exactly as the generated stubs resolve them.
       const protoReq = createRequire(path.join(sdkDir, "proto", "language_grpc_pb.js"));
       return {
@@ -80,7 +86,7 @@ function loadStubs() {
         sdkVersion: readJson(c.path).version,
         grpc: protoReq("@grpc/grpc-js"),
         languageGrpc,
-        languagePb: req("./proto/language_pb.js"),
+        languagePb,
         pluginPb: req("./proto/plugin_pb.js"),
         analyzerGrpc: req("./proto/analyzer_grpc_pb.js"),
         analyzerPb: req("./proto/analyzer_pb.js"),

@@ -20,8 +20,9 @@ import { hardeningTransform } from "./transform";
  *
  * Each changed resource gets one `pulumi.log.info` line, so `pulumi preview` shows what will change. The options are
  * checked before the transform is registered. Call it once, before the resources it should see: resources registered
- * earlier are not transformed. Pulumi's unit-test mocks do not run transforms; test the rules with
- * {@link hardeningTransform} there.
+ * earlier are not transformed. Pulumi's unit-test mocks do not run transforms: from @pulumi/pulumi 3.260 they hand the
+ * registered transform to the mocks' `registerTransform`, where a test can run it; before that, test the rules with
+ * {@link hardeningTransform}.
  *
  * @param options - types, opt-outs, hop limit and what a broken rule does; see {@link HardenStackOptions}
  * @throws {@link KeylessValidationError} `InvalidArgument` naming the option, for bad options
@@ -43,8 +44,9 @@ export function hardenStack(options?: HardenStackOptions): void {
     pulumi.runtime.registerResourceTransform(transform);
   } catch (err) {
     throw new Error(
-      "hardenStack() must run inside a Pulumi program whose engine runs resource transforms (`pulumi preview`/`up`; " +
-        `Pulumi's unit-test mocks do not: call hardeningTransform() directly there): ${(err as Error).message}`,
+      "hardenStack() must run inside a Pulumi program whose engine runs resource transforms (`pulumi preview`/`up`, " +
+        "or the unit-test mocks of @pulumi/pulumi 3.260 and later; with older mocks call hardeningTransform() " +
+        `directly): ${(err as Error).message}`,
       { cause: err },
     );
   }

@@ -23,7 +23,7 @@ export function realAwsPlugin(): string | undefined {
 
 /**
  * `KEYLESS_AWS_PROVIDER=real|localstack`; by default the real plugin when it is installed
- * (`pulumi plugin install resource aws 7.48.0`), else the LocalStack-backed provider.
+ * (`pulumi plugin install resource aws <AWS_PROVIDER_VERSION>`), else the LocalStack-backed provider.
  */
 export function awsProviderMode(): AwsProviderMode {
   const v = process.env["KEYLESS_AWS_PROVIDER"];
@@ -48,7 +48,7 @@ function sh(s: string): string {
 }
 
 /**
- * Makes `aws` v7.48.0 resolvable in `pulumiHome` without a download: a launcher script running the LocalStack-backed
+ * Makes `aws` at {@link AWS_PROVIDER_VERSION} resolvable in `pulumiHome` without a download: a launcher script running the LocalStack-backed
  * provider with this node, or a link to the real plugin. Returns the stack config the mode needs.
  */
 export function installAwsProvider(

@@ -15,8 +15,16 @@ import { route53Handlers } from "./route53";
 import { s3Handlers } from "./s3";
 import type { HandlerContext, InvokeHandler, PropertySpec, Props, ResourceHandler } from "./types";
 
-/** The `aws` package version the provider stands in for: @pulumi/aws's `pulumi.version`. */
-export const AWS_PROVIDER_VERSION = "7.48.0";
+/**
+ * The `aws` package version the provider stands in for: the installed @pulumi/aws's own, which is the plugin version
+ * its resources ask the engine for, so the stand-in follows whatever @pulumi/aws the stack under test uses.
+ */
+export const AWS_PROVIDER_VERSION: string = awsPluginVersion();
+
+function awsPluginVersion(): string {
+  const pkg = require("@pulumi/aws/package.json") as { version: string; pulumi?: { version?: string } };
+  return pkg.pulumi?.version ?? pkg.version;
+}
 
 /** Where provider warnings go (the engine's log). */
 export interface ProviderLogger {

@@ -6,7 +6,7 @@
  * handler accepts becomes an input (and output) property, typed by {@link kindOf}; properties the provider only
  * computes (arns, ids, tagsAll, ...) are listed per type in {@link COMPUTED}. Object-valued properties and their
  * sub-properties use the type tokens the real pulumi-aws schema uses (`aws:ec2/InstanceMetadataOptions:...`), so
- * component schemas that reference `/aws/v7.48.0/schema.json#/resources/aws:iam%2Frole:Role` bind against it, and
+ * component schemas that reference `/aws/v<version>/schema.json#/resources/aws:iam%2Frole:Role` bind against it, and
  * Pulumi YAML programs type-check against it. Anything the real provider has and this one does not is absent: a
  * program using it fails at bind time rather than at deploy time.
  */

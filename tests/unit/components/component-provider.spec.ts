@@ -13,7 +13,7 @@ describe("component provider", () => {
   let schema: any;
 
   before(async function () {
-    this.timeout(120_000); // the analyzer type-checks the package sources
+    this.timeout(300_000); // the analyzer type-checks the package sources: 40 s alone, minutes beside the engine tests
     provider = new ComponentProvider(componentProviderOptions());
     schema = JSON.parse(await provider.getSchema());
   });

@@ -117,13 +117,11 @@ describe("hardenStack", () => {
       ],
     ];
     for (const [what, options, argument] of cases) {
-      it(`refuses ${what}, naming \`${argument}\`, before registering anything`, () => {
-        const registered: unknown[] = [];
-        withTransformSupport(registered, () => {
-          const err = expectValidationError(() => hardenStack(options), KeylessErrorCode.InvalidArgument, argument);
-          assert.match(err.message, new RegExp(`\`${argument.replace(/[[\].]/g, "\\$&")}\``));
-        });
-        assert.equal(registered.length, 0);
+      it(`refuses ${what}, naming \`${argument}\`, before registering anything`, async () => {
+        const err = expectValidationError(() => hardenStack(options), KeylessErrorCode.InvalidArgument, argument);
+        assert.match(err.message, new RegExp(`\`${argument.replace(/[[\].]/g, "\\$&")}\``));
+        await mocks.settle();
+        assert.equal(mocks.transforms.length, 0);
         expectValidationError(() => hardeningTransform(options), KeylessErrorCode.InvalidArgument, argument);
       });
     }
@@ -139,19 +137,24 @@ describe("hardenStack", () => {
 
   describe("registration", () => {
     it("registers one resource transform, which hardens what is registered after it", async () => {
-      // GIVEN an engine that runs transforms
-      const registered: pulumi.ResourceTransform[] = [];
+      // GIVEN Pulumi's unit-test mocks, which hand a registered stack transform over (they do not run it)
       // WHEN
-      withTransformSupport(registered, () => hardenStack());
-      // THEN
-      assert.equal(registered.length, 1);
-      registerThrough(registered[0]!, aws.ec2.Instance, "web", { ami, instanceType: "t3.micro" });
+      hardenStack();
+      await mocks.settle();
+      // THEN exactly one transform was registered, and it is the hardening one
+      assert.equal(mocks.transforms.length, 1);
+      registerThrough(mocks.transforms[0]!, aws.ec2.Instance, "web", { ami, instanceType: "t3.micro" });
       await mocks.settle();
       assert.deepEqual(mocks.one(INSTANCE).inputs.metadataOptions, IMDSV2);
     });
 
-    it("says how to test it where the engine runs no transforms (Pulumi's unit-test mocks)", () => {
-      assert.throws(() => hardenStack(), /hardenStack\(\) must run inside a Pulumi program .* hardeningTransform\(\)/);
+    it("says what to do where the engine runs no transforms (mocks before @pulumi/pulumi 3.260)", () => {
+      withoutTransformSupport(() =>
+        assert.throws(
+          () => hardenStack(),
+          /hardenStack\(\) must run inside a Pulumi program .* hardeningTransform\(\)/,
+        ),
+      );
     });
 
     it("leaves other types and component resources alone", () => {
@@ -543,19 +546,15 @@ describe("hardenStack", () => {
   });
 });
 
-/** Lets `fn` run as if the engine supported transforms, collecting what it registers. */
-function withTransformSupport(registered: unknown[], fn: () => void): void {
-  // The SDK's run state is internal: reached here only to stand in for an engine with transforms.
-  const store = (
-    runtimeState as unknown as { getStore(): { supportsTransforms: boolean; callbacks?: unknown } }
-  ).getStore();
-  const saved = { supports: store.supportsTransforms, callbacks: store.callbacks };
-  store.supportsTransforms = true;
-  store.callbacks = { registerStackTransform: (t: unknown) => void registered.push(t) };
+/** Runs `fn` as if the engine ran no transforms, as the mocks of @pulumi/pulumi before 3.260 do. */
+function withoutTransformSupport(fn: () => void): void {
+  // The SDK's run state is internal: reached here only to stand in for an engine (or older mocks) without transforms.
+  const store = (runtimeState as unknown as { getStore(): { supportsTransforms: boolean } }).getStore();
+  const saved = store.supportsTransforms;
+  store.supportsTransforms = false;
   try {
     fn();
   } finally {
-    store.supportsTransforms = saved.supports;
-    store.callbacks = saved.callbacks;
+    store.supportsTransforms = saved;
   }
 }
