@@ -129,7 +129,10 @@ export function buildProfile(
   const profile = new aws.iam.InstanceProfile(
     `${name}-profile`,
     {
-      name: pulumi.all([roleName, role.uniqueId]).apply(([, id]) => profileName(name, id)),
+      // Pulumi's unit-test mocks leave `uniqueId` (and an auto-name) unset unless the test computes them: the role's
+      // name, else the component's, stands in there, so that a user's mocks test gets a profile instead of an error
+      // thrown inside an apply (which hangs it).
+      name: pulumi.all([roleName, role.uniqueId]).apply(([n, id]) => profileName(name, id ?? n ?? name)),
       role: roleName,
       path: args.path ?? "/",
       tags: args.tags,

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { InstanceProfile, KeylessErrorCode, WorkloadRole } from "@keyless/aws";
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { deployFailures, expectFailure, expectValidationError, resolved, useMocks } from "../../support/mocks";
 
 const PROFILE = "aws:iam/instanceProfile:InstanceProfile";
@@ -139,5 +140,26 @@ describe("InstanceProfile", () => {
       KeylessErrorCode.ServiceWildcardAction,
       "statements[0].actions[0]",
     );
+  });
+  it("gets a profile name under mocks that compute nothing (a user's mocks return the inputs as the state)", async () => {
+    // GIVEN the simplest mocks a user writes: no uniqueId, no auto-name
+    const names: unknown[] = [];
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          if (args.type === "aws:iam/instanceProfile:InstanceProfile") names.push(args.inputs["name"]);
+          return { id: `${args.name}-id`, state: args.inputs };
+        },
+        call: (args) => args.inputs,
+      },
+      "keyless",
+      "unit",
+      false,
+    );
+    // WHEN
+    const p = new InstanceProfile("bare", { statements: [] });
+    // THEN the profile is registered with a derived name instead of the derivation failing inside an apply
+    assert.match((await resolved(p.instanceProfileName))!, /^bare-[0-9a-f]{8}$/);
+    assert.equal(names.length, 1);
   });
 });
