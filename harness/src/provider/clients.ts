@@ -2,16 +2,17 @@
  * AWS SDK v3 clients pointed at the emulators: LocalStack for IAM, STS, EC2, Lambda, S3, Route 53 and CloudWatch Logs; moto for ECS
  * and DynamoDB.
  */
-import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { IAMClient } from "@aws-sdk/client-iam";
-import { LambdaClient } from "@aws-sdk/client-lambda";
-import { Route53Client } from "@aws-sdk/client-route-53";
-import { S3Client } from "@aws-sdk/client-s3";
-import { STSClient } from "@aws-sdk/client-sts";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
+import type { Route53Client } from "@aws-sdk/client-route-53";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { STSClient } from "@aws-sdk/client-sts";
 import { LOCALSTACK_CREDENTIALS, localStackEndpoint } from "../localstack";
+import { dynamodbSdk, ec2Sdk, ecsSdk, iamSdk, lambdaSdk, logsSdk, route53Sdk, s3Sdk, stsSdk } from "./sdk";
 
 /** The moto server that serves ECS and DynamoDB: `KEYLESS_MOTO_ENDPOINT`, else http://127.0.0.1:4567. */
 export function motoEndpoint(): string {
@@ -64,31 +65,31 @@ export class AwsClients {
   }
 
   get iam(): IAMClient {
-    return this.get("iam", (c) => new IAMClient(c));
+    return this.get("iam", (c) => new iamSdk.IAMClient(c));
   }
   get sts(): STSClient {
-    return this.get("sts", (c) => new STSClient(c));
+    return this.get("sts", (c) => new stsSdk.STSClient(c));
   }
   get ec2(): EC2Client {
-    return this.get("ec2", (c) => new EC2Client(c));
+    return this.get("ec2", (c) => new ec2Sdk.EC2Client(c));
   }
   get lambda(): LambdaClient {
-    return this.get("lambda", (c) => new LambdaClient(c));
+    return this.get("lambda", (c) => new lambdaSdk.LambdaClient(c));
   }
   get logs(): CloudWatchLogsClient {
-    return this.get("logs", (c) => new CloudWatchLogsClient(c));
+    return this.get("logs", (c) => new logsSdk.CloudWatchLogsClient(c));
   }
   get ecs(): ECSClient {
-    return this.get("ecs", (c) => new ECSClient(c));
+    return this.get("ecs", (c) => new ecsSdk.ECSClient(c));
   }
   get s3(): S3Client {
     // Path-style: virtual-hosted bucket names would need DNS for <bucket>.127.0.0.1.
-    return this.get("s3", (c) => new S3Client({ ...c, forcePathStyle: true }));
+    return this.get("s3", (c) => new s3Sdk.S3Client({ ...c, forcePathStyle: true }));
   }
   get route53(): Route53Client {
-    return this.get("route53", (c) => new Route53Client(c));
+    return this.get("route53", (c) => new route53Sdk.Route53Client(c));
   }
   get dynamodb(): DynamoDBClient {
-    return this.get("dynamodb", (c) => new DynamoDBClient(c));
+    return this.get("dynamodb", (c) => new dynamodbSdk.DynamoDBClient(c));
   }
 }

@@ -4,19 +4,9 @@
  * capacity and tags change in place (UpdateTable, TagResource/UntagResource); create and update wait until the table
  * is ACTIVE, delete until it is gone.
  */
-import {
-  type AttributeDefinition,
-  CreateTableCommand,
-  DeleteTableCommand,
-  DescribeTableCommand,
-  type KeySchemaElement,
-  ListTagsOfResourceCommand,
-  type TableDescription,
-  TagResourceCommand,
-  UntagResourceCommand,
-  UpdateTableCommand,
-} from "@aws-sdk/client-dynamodb";
+import type { AttributeDefinition, KeySchemaElement, TableDescription } from "@aws-sdk/client-dynamodb";
 import { compact, containsUnknown, num, orNotFound, readTags, retagging, str, tagList } from "./properties";
+import { dynamodbSdk } from "./sdk";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 /** How long a table may take to become ACTIVE, or to go away, before the operation fails. */
@@ -43,7 +33,8 @@ function sameAttributes(a: readonly Attribute[], b: readonly Attribute[]): boole
 }
 
 async function describe(ctx: HandlerContext, name: string): Promise<TableDescription | undefined> {
-  return (await orNotFound(ctx.clients.dynamodb.send(new DescribeTableCommand({ TableName: name }))))?.Table;
+  return (await orNotFound(ctx.clients.dynamodb.send(new dynamodbSdk.DescribeTableCommand({ TableName: name }))))
+    ?.Table;
 }
 
 async function waitFor(
@@ -70,7 +61,7 @@ const active = (t: TableDescription | undefined) => t?.TableStatus === "ACTIVE";
 async function readTable(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
   const t = await describe(ctx, id);
   if (!t || t.TableStatus === "DELETING") return undefined;
-  const tags = await ctx.clients.dynamodb.send(new ListTagsOfResourceCommand({ ResourceArn: t.TableArn }));
+  const tags = await ctx.clients.dynamodb.send(new dynamodbSdk.ListTagsOfResourceCommand({ ResourceArn: t.TableArn }));
   const key = (type: string) => t.KeySchema?.find((k) => k.KeyType === type)?.AttributeName;
   const held = (t.AttributeDefinitions ?? []).map((a) => ({
     name: a.AttributeName as string,
@@ -172,7 +163,7 @@ const table: ResourceHandler = {
     }));
     const tags = tagList(inputs["tags"]);
     await ctx.clients.dynamodb.send(
-      new CreateTableCommand({
+      new dynamodbSdk.CreateTableCommand({
         TableName: name,
         AttributeDefinitions: definitions,
         KeySchema: keySchema,
@@ -189,7 +180,7 @@ const table: ResourceHandler = {
     const dynamodb = ctx.clients.dynamodb;
     if (changed.some((k) => k === "billingMode" || k === "readCapacity" || k === "writeCapacity")) {
       await dynamodb.send(
-        new UpdateTableCommand({
+        new dynamodbSdk.UpdateTableCommand({
           TableName: id,
           BillingMode: str(news, "billingMode") as never,
           ProvisionedThroughput: throughput(news),
@@ -202,14 +193,14 @@ const table: ResourceHandler = {
       await retagging(
         olds,
         news,
-        (Tags) => dynamodb.send(new TagResourceCommand({ ResourceArn, Tags })),
-        (TagKeys) => dynamodb.send(new UntagResourceCommand({ ResourceArn, TagKeys })),
+        (Tags) => dynamodb.send(new dynamodbSdk.TagResourceCommand({ ResourceArn, Tags })),
+        (TagKeys) => dynamodb.send(new dynamodbSdk.UntagResourceCommand({ ResourceArn, TagKeys })),
       );
     }
     return (await readTable(ctx, id, news)) ?? {};
   },
   async delete(ctx, id) {
-    const deleted = await orNotFound(ctx.clients.dynamodb.send(new DeleteTableCommand({ TableName: id })));
+    const deleted = await orNotFound(ctx.clients.dynamodb.send(new dynamodbSdk.DeleteTableCommand({ TableName: id })));
     if (deleted) await waitFor(ctx, id, "deleted", (t) => t === undefined);
   },
 };

@@ -1,32 +1,5 @@
 /** aws:ec2 resource types: Instance and LaunchTemplate. */
-import {
-  AssociateIamInstanceProfileCommand,
-  CreateLaunchTemplateCommand,
-  CreateLaunchTemplateVersionCommand,
-  CreateTagsCommand,
-  DeleteLaunchTemplateCommand,
-  DeleteTagsCommand,
-  DescribeIamInstanceProfileAssociationsCommand,
-  DescribeImagesCommand,
-  DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand,
-  DescribeLaunchTemplatesCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  DescribeVolumesCommand,
-  DisassociateIamInstanceProfileCommand,
-  type Instance,
-  type LaunchTemplateVersion,
-  ModifyInstanceAttributeCommand,
-  ModifyInstanceMetadataOptionsCommand,
-  ModifyLaunchTemplateCommand,
-  ModifyVolumeCommand,
-  ReplaceIamInstanceProfileAssociationCommand,
-  type RequestLaunchTemplateData,
-  RunInstancesCommand,
-  StartInstancesCommand,
-  StopInstancesCommand,
-  TerminateInstancesCommand,
-} from "@aws-sdk/client-ec2";
+import type { Instance, LaunchTemplateVersion, RequestLaunchTemplateData } from "@aws-sdk/client-ec2";
 import {
   bool,
   compact,
@@ -41,6 +14,7 @@ import {
   tagList,
   tagMap,
 } from "./properties";
+import { ec2Sdk } from "./sdk";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 const METADATA_FIELDS = [
@@ -62,8 +36,9 @@ async function tagResource(ctx: HandlerContext, id: string, olds: Props, news: P
   await retagging(
     olds,
     news,
-    (Tags) => ctx.clients.ec2.send(new CreateTagsCommand({ Resources: [id], Tags })),
-    (keys) => ctx.clients.ec2.send(new DeleteTagsCommand({ Resources: [id], Tags: keys.map((Key) => ({ Key })) })),
+    (Tags) => ctx.clients.ec2.send(new ec2Sdk.CreateTagsCommand({ Resources: [id], Tags })),
+    (keys) =>
+      ctx.clients.ec2.send(new ec2Sdk.DeleteTagsCommand({ Resources: [id], Tags: keys.map((Key) => ({ Key })) })),
   );
 }
 
@@ -81,7 +56,7 @@ function metadataRequest(m: Props | undefined) {
 // ---------------------------------------------------------------- Instance
 
 async function describeInstance(ctx: HandlerContext, id: string): Promise<{ i: Instance; owner?: string } | undefined> {
-  const got = await orNotFound(ctx.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] })));
+  const got = await orNotFound(ctx.clients.ec2.send(new ec2Sdk.DescribeInstancesCommand({ InstanceIds: [id] })));
   const r = got?.Reservations?.[0];
   const i = r?.Instances?.[0];
   if (!i || i.State?.Name === "terminated") return undefined;
@@ -98,7 +73,7 @@ function profileName(arn: string | undefined): string | undefined {
  */
 async function readUserData(ctx: HandlerContext, id: string, state: Props): Promise<Props> {
   const got = await ctx.clients.ec2.send(
-    new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: "userData" }),
+    new ec2Sdk.DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: "userData" }),
   );
   const held = got.UserData?.Value;
   if (!held) return {};
@@ -111,7 +86,7 @@ async function readRootVolume(ctx: HandlerContext, i: Instance): Promise<Props> 
   const root = i.BlockDeviceMappings?.find((b) => b.DeviceName === i.RootDeviceName);
   const volumeId = root?.Ebs?.VolumeId;
   const got = volumeId
-    ? await orNotFound(ctx.clients.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] })))
+    ? await orNotFound(ctx.clients.ec2.send(new ec2Sdk.DescribeVolumesCommand({ VolumeIds: [volumeId] })))
     : undefined;
   const v = got?.Volumes?.[0];
   return compact({
@@ -134,7 +109,7 @@ async function readRootVolume(ctx: HandlerContext, i: Instance): Promise<Props> 
  */
 async function associatedProfile(ctx: HandlerContext, id: string): Promise<string | undefined> {
   const got = await ctx.clients.ec2.send(
-    new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [id] }] }),
+    new ec2Sdk.DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [id] }] }),
   );
   const live = got.IamInstanceProfileAssociations?.find((a) => a.State === "associated" || a.State === "associating");
   return profileName(live?.IamInstanceProfile?.Arn);
@@ -185,7 +160,7 @@ async function readInstance(ctx: HandlerContext, id: string, state: Props): Prom
 async function waitFor(ctx: HandlerContext, id: string, wanted: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const got = await ctx.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+    const got = await ctx.clients.ec2.send(new ec2Sdk.DescribeInstancesCommand({ InstanceIds: [id] }));
     const name = got.Reservations?.[0]?.Instances?.[0]?.State?.Name;
     if (name === wanted) return;
     if (Date.now() > deadline) throw new Error(`instance ${id} did not reach state ${wanted} (last: ${name})`);
@@ -196,7 +171,7 @@ async function waitFor(ctx: HandlerContext, id: string, wanted: string, timeoutM
 /** The AMI's root device name and size: AWS takes the size from the AMI's snapshot, moto needs it explicitly. */
 async function rootDevice(ctx: HandlerContext, ami: string | undefined): Promise<{ name: string; size: number }> {
   const images = ami
-    ? await orNotFound(ctx.clients.ec2.send(new DescribeImagesCommand({ ImageIds: [ami] })))
+    ? await orNotFound(ctx.clients.ec2.send(new ec2Sdk.DescribeImagesCommand({ ImageIds: [ami] })))
     : undefined;
   const img = images?.Images?.[0];
   const name = img?.RootDeviceName ?? "/dev/xvda";
@@ -207,24 +182,27 @@ async function rootDevice(ctx: HandlerContext, ami: string | undefined): Promise
 async function setInstanceProfile(ctx: HandlerContext, id: string, name: string | undefined): Promise<void> {
   const ec2 = ctx.clients.ec2;
   const current = await ec2.send(
-    new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [id] }] }),
+    new ec2Sdk.DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [id] }] }),
   );
   const assoc = current.IamInstanceProfileAssociations?.find(
     (a) => a.State === "associated" || a.State === "associating",
   );
   await retryOn(PROFILE_NOT_YET_VISIBLE, async () => {
     if (!name) {
-      if (assoc) await ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: assoc.AssociationId }));
+      if (assoc)
+        await ec2.send(new ec2Sdk.DisassociateIamInstanceProfileCommand({ AssociationId: assoc.AssociationId }));
     } else if (assoc) {
       // The real provider re-associates in place: the instance gets the new profile's credentials at once.
       await ec2.send(
-        new ReplaceIamInstanceProfileAssociationCommand({
+        new ec2Sdk.ReplaceIamInstanceProfileAssociationCommand({
           AssociationId: assoc.AssociationId,
           IamInstanceProfile: { Name: name },
         }),
       );
     } else {
-      await ec2.send(new AssociateIamInstanceProfileCommand({ InstanceId: id, IamInstanceProfile: { Name: name } }));
+      await ec2.send(
+        new ec2Sdk.AssociateIamInstanceProfileCommand({ InstanceId: id, IamInstanceProfile: { Name: name } }),
+      );
     }
   });
 }
@@ -290,7 +268,7 @@ const instance: ResourceHandler = {
     const device = root ? await rootDevice(ctx, ami) : undefined;
     const run = await retryOn(PROFILE_NOT_YET_VISIBLE, () =>
       ec2.send(
-        new RunInstancesCommand({
+        new ec2Sdk.RunInstancesCommand({
           ImageId: ami,
           InstanceType: str(inputs, "instanceType") as never,
           MinCount: 1,
@@ -340,11 +318,14 @@ const instance: ResourceHandler = {
     const ec2 = ctx.clients.ec2;
     const needsStop = ["instanceType", "userData", "userDataBase64"].some((k) => changed.includes(k));
     if (needsStop) {
-      await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+      await ec2.send(new ec2Sdk.StopInstancesCommand({ InstanceIds: [id] }));
       await waitFor(ctx, id, "stopped");
       if (changed.includes("instanceType")) {
         await ec2.send(
-          new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: str(news, "instanceType") } }),
+          new ec2Sdk.ModifyInstanceAttributeCommand({
+            InstanceId: id,
+            InstanceType: { Value: str(news, "instanceType") },
+          }),
         );
       }
       if (changed.includes("userData") || changed.includes("userDataBase64")) {
@@ -353,21 +334,27 @@ const instance: ResourceHandler = {
         // LocalStack's moto stores user data base64-encoded and decodes the SDK's blob encoding only once, so the
         // blob carries the base64 text (on AWS it would carry the raw bytes).
         await ec2.send(
-          new ModifyInstanceAttributeCommand({ InstanceId: id, UserData: { Value: Buffer.from(encoded, "utf8") } }),
+          new ec2Sdk.ModifyInstanceAttributeCommand({
+            InstanceId: id,
+            UserData: { Value: Buffer.from(encoded, "utf8") },
+          }),
         );
       }
-      await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
+      await ec2.send(new ec2Sdk.StartInstancesCommand({ InstanceIds: [id] }));
       await waitFor(ctx, id, "running");
     }
     if (changed.includes("vpcSecurityGroupIds")) {
       await ec2.send(
-        new ModifyInstanceAttributeCommand({ InstanceId: id, Groups: strings(news, "vpcSecurityGroupIds") }),
+        new ec2Sdk.ModifyInstanceAttributeCommand({ InstanceId: id, Groups: strings(news, "vpcSecurityGroupIds") }),
       );
     }
     if (changed.includes("iamInstanceProfile")) await setInstanceProfile(ctx, id, str(news, "iamInstanceProfile"));
     if (changed.includes("metadataOptions")) {
       await ec2.send(
-        new ModifyInstanceMetadataOptionsCommand({ InstanceId: id, ...metadataRequest(obj(news, "metadataOptions")) }),
+        new ec2Sdk.ModifyInstanceMetadataOptionsCommand({
+          InstanceId: id,
+          ...metadataRequest(obj(news, "metadataOptions")),
+        }),
       );
     }
     if (changed.includes("rootBlockDevice")) {
@@ -376,7 +363,7 @@ const instance: ResourceHandler = {
       const volumeId = str(before, "volumeId");
       if (volumeId && (after["volumeSize"] !== before["volumeSize"] || after["volumeType"] !== before["volumeType"])) {
         await ec2.send(
-          new ModifyVolumeCommand({
+          new ec2Sdk.ModifyVolumeCommand({
             VolumeId: volumeId,
             Size: num(after, "volumeSize"),
             VolumeType: str(after, "volumeType") as never,
@@ -386,7 +373,7 @@ const instance: ResourceHandler = {
       const dot = bool(after, "deleteOnTermination");
       if (dot !== undefined && dot !== bool(before, "deleteOnTermination") && str(before, "deviceName")) {
         await ec2.send(
-          new ModifyInstanceAttributeCommand({
+          new ec2Sdk.ModifyInstanceAttributeCommand({
             InstanceId: id,
             BlockDeviceMappings: [{ DeviceName: str(before, "deviceName"), Ebs: { DeleteOnTermination: dot } }],
           }),
@@ -403,7 +390,7 @@ const instance: ResourceHandler = {
   async delete(ctx, id) {
     const found = await describeInstance(ctx, id);
     if (!found) return;
-    await ctx.clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+    await ctx.clients.ec2.send(new ec2Sdk.TerminateInstancesCommand({ InstanceIds: [id] }));
     await waitFor(ctx, id, "terminated").catch(() => undefined);
   },
 };
@@ -497,11 +484,14 @@ function fromTemplateData(v: LaunchTemplateVersion | undefined): Props {
  */
 async function readLaunchTemplate(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
   const ec2 = ctx.clients.ec2;
-  const got = await orNotFound(ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] })));
+  const got = await orNotFound(ec2.send(new ec2Sdk.DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] })));
   const lt = got?.LaunchTemplates?.[0];
   if (!lt) return undefined;
   const versions = await ec2.send(
-    new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id, Versions: [String(lt.LatestVersionNumber)] }),
+    new ec2Sdk.DescribeLaunchTemplateVersionsCommand({
+      LaunchTemplateId: id,
+      Versions: [String(lt.LatestVersionNumber)],
+    }),
   );
   return compact({
     ...fromTemplateData(versions.LaunchTemplateVersions?.[0]),
@@ -541,7 +531,7 @@ const launchTemplate: ResourceHandler = {
   async create(ctx, inputs) {
     const got = await retryOn(PROFILE_NOT_YET_VISIBLE, () =>
       ctx.clients.ec2.send(
-        new CreateLaunchTemplateCommand({
+        new ec2Sdk.CreateLaunchTemplateCommand({
           LaunchTemplateName: str(inputs, "name"),
           VersionDescription: str(inputs, "description"),
           LaunchTemplateData: templateData(inputs),
@@ -562,7 +552,7 @@ const launchTemplate: ResourceHandler = {
     if (dataChanged) {
       // Every change but the name makes a new version, as the real provider does.
       const v = await ec2.send(
-        new CreateLaunchTemplateVersionCommand({
+        new ec2Sdk.CreateLaunchTemplateVersionCommand({
           LaunchTemplateId: id,
           VersionDescription: str(news, "description"),
           LaunchTemplateData: templateData(news),
@@ -570,7 +560,7 @@ const launchTemplate: ResourceHandler = {
       );
       if (news["updateDefaultVersion"] === true) {
         await ec2.send(
-          new ModifyLaunchTemplateCommand({
+          new ec2Sdk.ModifyLaunchTemplateCommand({
             LaunchTemplateId: id,
             DefaultVersion: String(v.LaunchTemplateVersion?.VersionNumber),
           }),
@@ -579,7 +569,10 @@ const launchTemplate: ResourceHandler = {
     }
     if (changed.includes("defaultVersion") && num(news, "defaultVersion") !== undefined) {
       await ec2.send(
-        new ModifyLaunchTemplateCommand({ LaunchTemplateId: id, DefaultVersion: String(num(news, "defaultVersion")) }),
+        new ec2Sdk.ModifyLaunchTemplateCommand({
+          LaunchTemplateId: id,
+          DefaultVersion: String(num(news, "defaultVersion")),
+        }),
       );
     }
     if (changed.includes("tags")) await tagResource(ctx, id, olds, news);
@@ -587,7 +580,7 @@ const launchTemplate: ResourceHandler = {
     return (await readLaunchTemplate(ctx, id, { ...rest, ...news })) ?? {};
   },
   async delete(ctx, id) {
-    await orNotFound(ctx.clients.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: id })));
+    await orNotFound(ctx.clients.ec2.send(new ec2Sdk.DeleteLaunchTemplateCommand({ LaunchTemplateId: id })));
   },
 };
 

@@ -1,12 +1,6 @@
 /** aws:ecs TaskDefinition, served by moto's standalone server (LocalStack's open edition has no ECS). */
-import {
-  DeregisterTaskDefinitionCommand,
-  DescribeTaskDefinitionCommand,
-  RegisterTaskDefinitionCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
-} from "@aws-sdk/client-ecs";
 import { compact, orNotFound, readTags, retagging, str, strings, tagList } from "./properties";
+import { ecsSdk } from "./sdk";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 const REPLACES = { replaces: true } as const;
@@ -14,7 +8,7 @@ const REPLACES = { replaces: true } as const;
 async function readTaskDefinition(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
   const arn = str(state, "arn") ?? id;
   const got = await orNotFound(
-    ctx.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ["TAGS"] })),
+    ctx.clients.ecs.send(new ecsSdk.DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ["TAGS"] })),
   );
   const td = got?.taskDefinition;
   if (!td || td.status === "INACTIVE") return undefined;
@@ -76,7 +70,7 @@ const taskDefinition: ResourceHandler = {
   },
   async create(ctx, inputs) {
     const got = await ctx.clients.ecs.send(
-      new RegisterTaskDefinitionCommand({
+      new ecsSdk.RegisterTaskDefinitionCommand({
         family: str(inputs, "family"),
         containerDefinitions: JSON.parse(str(inputs, "containerDefinitions") ?? "[]"),
         taskRoleArn: str(inputs, "taskRoleArn"),
@@ -103,15 +97,17 @@ const taskDefinition: ResourceHandler = {
       news,
       (tags) =>
         ctx.clients.ecs.send(
-          new TagResourceCommand({ resourceArn: arn, tags: tags.map((t) => ({ key: t.Key, value: t.Value })) }),
+          new ecsSdk.TagResourceCommand({ resourceArn: arn, tags: tags.map((t) => ({ key: t.Key, value: t.Value })) }),
         ),
-      (tagKeys) => ctx.clients.ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys })),
+      (tagKeys) => ctx.clients.ecs.send(new ecsSdk.UntagResourceCommand({ resourceArn: arn, tagKeys })),
     );
     return (await readTaskDefinition(ctx, id, { ...olds, ...news })) ?? { ...olds, ...news };
   },
   async delete(ctx, _id, state) {
     if (state["skipDestroy"] === true) return;
-    await orNotFound(ctx.clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: str(state, "arn") })));
+    await orNotFound(
+      ctx.clients.ecs.send(new ecsSdk.DeregisterTaskDefinitionCommand({ taskDefinition: str(state, "arn") })),
+    );
   },
 };
 

@@ -1,53 +1,5 @@
 /** aws:iam resource types: Role, RolePolicy, RolePolicyAttachment, InstanceProfile, Policy, User, UserPolicy, AccessKey. */
 import {
-  AddRoleToInstanceProfileCommand,
-  AttachRolePolicyCommand,
-  CreateAccessKeyCommand,
-  CreateInstanceProfileCommand,
-  CreatePolicyCommand,
-  CreatePolicyVersionCommand,
-  CreateRoleCommand,
-  CreateUserCommand,
-  DeleteAccessKeyCommand,
-  DeleteInstanceProfileCommand,
-  DeletePolicyCommand,
-  DeletePolicyVersionCommand,
-  DeleteRoleCommand,
-  DeleteRolePermissionsBoundaryCommand,
-  DeleteRolePolicyCommand,
-  DeleteUserCommand,
-  DeleteUserPolicyCommand,
-  DetachRolePolicyCommand,
-  GetInstanceProfileCommand,
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
-  GetRoleCommand,
-  GetRolePolicyCommand,
-  GetUserCommand,
-  GetUserPolicyCommand,
-  ListAccessKeysCommand,
-  ListAttachedRolePoliciesCommand,
-  ListInstanceProfilesForRoleCommand,
-  ListPolicyVersionsCommand,
-  ListRolePoliciesCommand,
-  PutRolePermissionsBoundaryCommand,
-  PutRolePolicyCommand,
-  PutUserPolicyCommand,
-  RemoveRoleFromInstanceProfileCommand,
-  TagInstanceProfileCommand,
-  TagPolicyCommand,
-  TagRoleCommand,
-  TagUserCommand,
-  UntagInstanceProfileCommand,
-  UntagPolicyCommand,
-  UntagRoleCommand,
-  UntagUserCommand,
-  UpdateAccessKeyCommand,
-  UpdateAssumeRolePolicyCommand,
-  UpdateRoleCommand,
-  UpdateUserCommand,
-} from "@aws-sdk/client-iam";
-import {
   compact,
   num,
   orNotFound,
@@ -58,6 +10,7 @@ import {
   str,
   tagList,
 } from "./properties";
+import { iamSdk } from "./sdk";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 const NAME = { replaces: true } as const;
@@ -92,7 +45,7 @@ function keepText(userText: unknown, awsText: string | undefined): string | unde
 // ---------------------------------------------------------------- Role
 
 async function readRole(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
-  const got = await orNotFound(ctx.clients.iam.send(new GetRoleCommand({ RoleName: id })));
+  const got = await orNotFound(ctx.clients.iam.send(new iamSdk.GetRoleCommand({ RoleName: id })));
   const r = got?.Role;
   if (!r) return undefined;
   return compact({
@@ -135,7 +88,7 @@ const role: ResourceHandler = {
   async create(ctx, inputs) {
     const name = str(inputs, "name") as string;
     await ctx.clients.iam.send(
-      new CreateRoleCommand({
+      new iamSdk.CreateRoleCommand({
         RoleName: name,
         Path: str(inputs, "path"),
         AssumeRolePolicyDocument: str(inputs, "assumeRolePolicy"),
@@ -152,12 +105,12 @@ const role: ResourceHandler = {
     const iam = ctx.clients.iam;
     if (changed.includes("assumeRolePolicy")) {
       await iam.send(
-        new UpdateAssumeRolePolicyCommand({ RoleName: id, PolicyDocument: str(news, "assumeRolePolicy") }),
+        new iamSdk.UpdateAssumeRolePolicyCommand({ RoleName: id, PolicyDocument: str(news, "assumeRolePolicy") }),
       );
     }
     if (changed.includes("description") || changed.includes("maxSessionDuration")) {
       await iam.send(
-        new UpdateRoleCommand({
+        new iamSdk.UpdateRoleCommand({
           RoleName: id,
           Description: str(news, "description") ?? "",
           MaxSessionDuration: num(news, "maxSessionDuration"),
@@ -166,15 +119,15 @@ const role: ResourceHandler = {
     }
     if (changed.includes("permissionsBoundary")) {
       const pb = str(news, "permissionsBoundary");
-      if (pb) await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: id, PermissionsBoundary: pb }));
-      else await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: id }));
+      if (pb) await iam.send(new iamSdk.PutRolePermissionsBoundaryCommand({ RoleName: id, PermissionsBoundary: pb }));
+      else await iam.send(new iamSdk.DeleteRolePermissionsBoundaryCommand({ RoleName: id }));
     }
     if (changed.includes("tags")) {
       await retagging(
         olds,
         news,
-        (Tags) => iam.send(new TagRoleCommand({ RoleName: id, Tags })),
-        (TagKeys) => iam.send(new UntagRoleCommand({ RoleName: id, TagKeys })),
+        (Tags) => iam.send(new iamSdk.TagRoleCommand({ RoleName: id, Tags })),
+        (TagKeys) => iam.send(new iamSdk.UntagRoleCommand({ RoleName: id, TagKeys })),
       );
     }
     return (await readRole(ctx, id, news)) ?? {};
@@ -182,25 +135,25 @@ const role: ResourceHandler = {
   async delete(ctx, id, state) {
     const iam = ctx.clients.iam;
     // As the real provider: the role leaves its instance profiles first; policies only with forceDetachPolicies.
-    const profiles = await orNotFound(iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: id })));
+    const profiles = await orNotFound(iam.send(new iamSdk.ListInstanceProfilesForRoleCommand({ RoleName: id })));
     for (const p of profiles?.InstanceProfiles ?? []) {
       await orNotFound(
         iam.send(
-          new RemoveRoleFromInstanceProfileCommand({ RoleName: id, InstanceProfileName: p.InstanceProfileName }),
+          new iamSdk.RemoveRoleFromInstanceProfileCommand({ RoleName: id, InstanceProfileName: p.InstanceProfileName }),
         ),
       );
     }
     if (state["forceDetachPolicies"] === true) {
-      const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: id }));
+      const attached = await iam.send(new iamSdk.ListAttachedRolePoliciesCommand({ RoleName: id }));
       for (const p of attached.AttachedPolicies ?? []) {
-        await iam.send(new DetachRolePolicyCommand({ RoleName: id, PolicyArn: p.PolicyArn }));
+        await iam.send(new iamSdk.DetachRolePolicyCommand({ RoleName: id, PolicyArn: p.PolicyArn }));
       }
-      const inline = await iam.send(new ListRolePoliciesCommand({ RoleName: id }));
+      const inline = await iam.send(new iamSdk.ListRolePoliciesCommand({ RoleName: id }));
       for (const PolicyName of inline.PolicyNames ?? []) {
-        await iam.send(new DeleteRolePolicyCommand({ RoleName: id, PolicyName }));
+        await iam.send(new iamSdk.DeleteRolePolicyCommand({ RoleName: id, PolicyName }));
       }
     }
-    await orNotFound(iam.send(new DeleteRoleCommand({ RoleName: id })));
+    await orNotFound(iam.send(new iamSdk.DeleteRoleCommand({ RoleName: id })));
   },
 };
 
@@ -262,19 +215,21 @@ function inlinePolicy(api: InlinePolicyApi): ResourceHandler {
 const rolePolicy = inlinePolicy({
   token: "aws:iam/rolePolicy:RolePolicy",
   owner: "role",
-  get: (ctx, RoleName, PolicyName) => ctx.clients.iam.send(new GetRolePolicyCommand({ RoleName, PolicyName })),
+  get: (ctx, RoleName, PolicyName) => ctx.clients.iam.send(new iamSdk.GetRolePolicyCommand({ RoleName, PolicyName })),
   put: (ctx, RoleName, PolicyName, PolicyDocument) =>
-    ctx.clients.iam.send(new PutRolePolicyCommand({ RoleName, PolicyName, PolicyDocument })),
-  delete: (ctx, RoleName, PolicyName) => ctx.clients.iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })),
+    ctx.clients.iam.send(new iamSdk.PutRolePolicyCommand({ RoleName, PolicyName, PolicyDocument })),
+  delete: (ctx, RoleName, PolicyName) =>
+    ctx.clients.iam.send(new iamSdk.DeleteRolePolicyCommand({ RoleName, PolicyName })),
 });
 
 const userPolicy = inlinePolicy({
   token: "aws:iam/userPolicy:UserPolicy",
   owner: "user",
-  get: (ctx, UserName, PolicyName) => ctx.clients.iam.send(new GetUserPolicyCommand({ UserName, PolicyName })),
+  get: (ctx, UserName, PolicyName) => ctx.clients.iam.send(new iamSdk.GetUserPolicyCommand({ UserName, PolicyName })),
   put: (ctx, UserName, PolicyName, PolicyDocument) =>
-    ctx.clients.iam.send(new PutUserPolicyCommand({ UserName, PolicyName, PolicyDocument })),
-  delete: (ctx, UserName, PolicyName) => ctx.clients.iam.send(new DeleteUserPolicyCommand({ UserName, PolicyName })),
+    ctx.clients.iam.send(new iamSdk.PutUserPolicyCommand({ UserName, PolicyName, PolicyDocument })),
+  delete: (ctx, UserName, PolicyName) =>
+    ctx.clients.iam.send(new iamSdk.DeleteUserPolicyCommand({ UserName, PolicyName })),
 });
 
 // ---------------------------------------------------------------- RolePolicyAttachment
@@ -284,7 +239,9 @@ async function readAttachment(ctx: HandlerContext, id: string, state: Props): Pr
   let roleName = str(state, "role");
   let policyArn = str(state, "policyArn");
   if (!roleName || !policyArn) [roleName, policyArn] = splitOnce(id, "/");
-  const attached = await orNotFound(ctx.clients.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName })));
+  const attached = await orNotFound(
+    ctx.clients.iam.send(new iamSdk.ListAttachedRolePoliciesCommand({ RoleName: roleName })),
+  );
   if (!attached?.AttachedPolicies?.some((p) => p.PolicyArn === policyArn)) return undefined;
   return { id, role: roleName, policyArn };
 }
@@ -296,7 +253,7 @@ const rolePolicyAttachment: ResourceHandler = {
   async create(ctx, inputs) {
     const RoleName = str(inputs, "role") as string;
     const PolicyArn = str(inputs, "policyArn");
-    await ctx.clients.iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn }));
+    await ctx.clients.iam.send(new iamSdk.AttachRolePolicyCommand({ RoleName, PolicyArn }));
     return { id: prefixedName(`${RoleName}-`), outs: { role: RoleName, policyArn: PolicyArn } };
   },
   read: readAttachment,
@@ -305,7 +262,7 @@ const rolePolicyAttachment: ResourceHandler = {
     if (!found) return;
     await orNotFound(
       ctx.clients.iam.send(
-        new DetachRolePolicyCommand({ RoleName: str(found, "role"), PolicyArn: str(found, "policyArn") }),
+        new iamSdk.DetachRolePolicyCommand({ RoleName: str(found, "role"), PolicyArn: str(found, "policyArn") }),
       ),
     );
   },
@@ -314,7 +271,7 @@ const rolePolicyAttachment: ResourceHandler = {
 // ---------------------------------------------------------------- InstanceProfile
 
 async function readProfile(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
-  const got = await orNotFound(ctx.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: id })));
+  const got = await orNotFound(ctx.clients.iam.send(new iamSdk.GetInstanceProfileCommand({ InstanceProfileName: id })));
   const p = got?.InstanceProfile;
   if (!p) return undefined;
   return compact({
@@ -339,7 +296,7 @@ const instanceProfile: ResourceHandler = {
     const name = str(inputs, "name") as string;
     const iam = ctx.clients.iam;
     await iam.send(
-      new CreateInstanceProfileCommand({
+      new iamSdk.CreateInstanceProfileCommand({
         InstanceProfileName: name,
         Path: str(inputs, "path"),
         Tags: tagList(inputs["tags"]),
@@ -347,7 +304,7 @@ const instanceProfile: ResourceHandler = {
     );
     const roleName = str(inputs, "role");
     if (roleName)
-      await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: roleName }));
+      await iam.send(new iamSdk.AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: roleName }));
     return { id: name, outs: (await readProfile(ctx, name, inputs)) ?? {} };
   },
   read: readProfile,
@@ -358,30 +315,31 @@ const instanceProfile: ResourceHandler = {
       const current = await readProfile(ctx, id, olds);
       const oldRole = current ? str(current, "role") : undefined;
       if (oldRole)
-        await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: id, RoleName: oldRole }));
+        await iam.send(new iamSdk.RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: id, RoleName: oldRole }));
       const newRole = str(news, "role");
-      if (newRole) await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: id, RoleName: newRole }));
+      if (newRole)
+        await iam.send(new iamSdk.AddRoleToInstanceProfileCommand({ InstanceProfileName: id, RoleName: newRole }));
     }
     if (changed.includes("tags")) {
       await retagging(
         olds,
         news,
-        (Tags) => iam.send(new TagInstanceProfileCommand({ InstanceProfileName: id, Tags })),
-        (TagKeys) => iam.send(new UntagInstanceProfileCommand({ InstanceProfileName: id, TagKeys })),
+        (Tags) => iam.send(new iamSdk.TagInstanceProfileCommand({ InstanceProfileName: id, Tags })),
+        (TagKeys) => iam.send(new iamSdk.UntagInstanceProfileCommand({ InstanceProfileName: id, TagKeys })),
       );
     }
     return (await readProfile(ctx, id, news)) ?? {};
   },
   async delete(ctx, id) {
     const iam = ctx.clients.iam;
-    const got = await orNotFound(iam.send(new GetInstanceProfileCommand({ InstanceProfileName: id })));
+    const got = await orNotFound(iam.send(new iamSdk.GetInstanceProfileCommand({ InstanceProfileName: id })));
     if (!got) return;
     for (const r of got.InstanceProfile?.Roles ?? []) {
       await orNotFound(
-        iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: id, RoleName: r.RoleName })),
+        iam.send(new iamSdk.RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: id, RoleName: r.RoleName })),
       );
     }
-    await orNotFound(iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: id })));
+    await orNotFound(iam.send(new iamSdk.DeleteInstanceProfileCommand({ InstanceProfileName: id })));
   },
 };
 
@@ -389,10 +347,10 @@ const instanceProfile: ResourceHandler = {
 
 async function readPolicy(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
   const iam = ctx.clients.iam;
-  const got = await orNotFound(iam.send(new GetPolicyCommand({ PolicyArn: id })));
+  const got = await orNotFound(iam.send(new iamSdk.GetPolicyCommand({ PolicyArn: id })));
   const p = got?.Policy;
   if (!p) return undefined;
-  const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: id, VersionId: p.DefaultVersionId }));
+  const version = await iam.send(new iamSdk.GetPolicyVersionCommand({ PolicyArn: id, VersionId: p.DefaultVersionId }));
   return compact({
     id: p.Arn,
     arn: p.Arn,
@@ -421,7 +379,7 @@ const policy: ResourceHandler = {
   autoName: { property: "name", maxLength: 128 },
   async create(ctx, inputs) {
     const got = await ctx.clients.iam.send(
-      new CreatePolicyCommand({
+      new iamSdk.CreatePolicyCommand({
         PolicyName: str(inputs, "name"),
         Path: str(inputs, "path"),
         Description: str(inputs, "description"),
@@ -437,43 +395,48 @@ const policy: ResourceHandler = {
     const iam = ctx.clients.iam;
     if (changed.includes("policy")) {
       // As the real provider: at most 5 versions, so the oldest non-default one goes first.
-      const versions = (await iam.send(new ListPolicyVersionsCommand({ PolicyArn: id }))).Versions ?? [];
+      const versions = (await iam.send(new iamSdk.ListPolicyVersionsCommand({ PolicyArn: id }))).Versions ?? [];
       if (versions.length >= 5) {
         const oldest = versions
           .filter((v) => !v.IsDefaultVersion)
           .sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0))[0];
-        if (oldest) await iam.send(new DeletePolicyVersionCommand({ PolicyArn: id, VersionId: oldest.VersionId }));
+        if (oldest)
+          await iam.send(new iamSdk.DeletePolicyVersionCommand({ PolicyArn: id, VersionId: oldest.VersionId }));
       }
       await iam.send(
-        new CreatePolicyVersionCommand({ PolicyArn: id, PolicyDocument: str(news, "policy"), SetAsDefault: true }),
+        new iamSdk.CreatePolicyVersionCommand({
+          PolicyArn: id,
+          PolicyDocument: str(news, "policy"),
+          SetAsDefault: true,
+        }),
       );
     }
     if (changed.includes("tags")) {
       await retagging(
         olds,
         news,
-        (Tags) => iam.send(new TagPolicyCommand({ PolicyArn: id, Tags })),
-        (TagKeys) => iam.send(new UntagPolicyCommand({ PolicyArn: id, TagKeys })),
+        (Tags) => iam.send(new iamSdk.TagPolicyCommand({ PolicyArn: id, Tags })),
+        (TagKeys) => iam.send(new iamSdk.UntagPolicyCommand({ PolicyArn: id, TagKeys })),
       );
     }
     return (await readPolicy(ctx, id, news)) ?? {};
   },
   async delete(ctx, id) {
     const iam = ctx.clients.iam;
-    const versions = await orNotFound(iam.send(new ListPolicyVersionsCommand({ PolicyArn: id })));
+    const versions = await orNotFound(iam.send(new iamSdk.ListPolicyVersionsCommand({ PolicyArn: id })));
     if (!versions) return;
     for (const v of versions.Versions ?? []) {
       if (!v.IsDefaultVersion)
-        await iam.send(new DeletePolicyVersionCommand({ PolicyArn: id, VersionId: v.VersionId }));
+        await iam.send(new iamSdk.DeletePolicyVersionCommand({ PolicyArn: id, VersionId: v.VersionId }));
     }
-    await orNotFound(iam.send(new DeletePolicyCommand({ PolicyArn: id })));
+    await orNotFound(iam.send(new iamSdk.DeletePolicyCommand({ PolicyArn: id })));
   },
 };
 
 // ---------------------------------------------------------------- User
 
 async function readUser(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
-  const got = await orNotFound(ctx.clients.iam.send(new GetUserCommand({ UserName: id })));
+  const got = await orNotFound(ctx.clients.iam.send(new iamSdk.GetUserCommand({ UserName: id })));
   const u = got?.User;
   if (!u) return undefined;
   return compact({
@@ -503,7 +466,7 @@ const user: ResourceHandler = {
   async create(ctx, inputs) {
     const name = str(inputs, "name") as string;
     await ctx.clients.iam.send(
-      new CreateUserCommand({
+      new iamSdk.CreateUserCommand({
         UserName: name,
         Path: str(inputs, "path"),
         PermissionsBoundary: str(inputs, "permissionsBoundary"),
@@ -518,7 +481,7 @@ const user: ResourceHandler = {
     let name = id;
     if (changed.includes("name") || changed.includes("path")) {
       await iam.send(
-        new UpdateUserCommand({ UserName: id, NewUserName: str(news, "name"), NewPath: str(news, "path") }),
+        new iamSdk.UpdateUserCommand({ UserName: id, NewUserName: str(news, "name"), NewPath: str(news, "path") }),
       );
       name = str(news, "name") ?? id;
     }
@@ -526,8 +489,8 @@ const user: ResourceHandler = {
       await retagging(
         olds,
         news,
-        (Tags) => iam.send(new TagUserCommand({ UserName: name, Tags })),
-        (TagKeys) => iam.send(new UntagUserCommand({ UserName: name, TagKeys })),
+        (Tags) => iam.send(new iamSdk.TagUserCommand({ UserName: name, Tags })),
+        (TagKeys) => iam.send(new iamSdk.UntagUserCommand({ UserName: name, TagKeys })),
       );
     }
     return (await readUser(ctx, name, news)) ?? {};
@@ -535,12 +498,12 @@ const user: ResourceHandler = {
   async delete(ctx, id, state) {
     const iam = ctx.clients.iam;
     if (state["forceDestroy"] === true) {
-      const keys = await orNotFound(iam.send(new ListAccessKeysCommand({ UserName: id })));
+      const keys = await orNotFound(iam.send(new iamSdk.ListAccessKeysCommand({ UserName: id })));
       for (const k of keys?.AccessKeyMetadata ?? []) {
-        await iam.send(new DeleteAccessKeyCommand({ UserName: id, AccessKeyId: k.AccessKeyId }));
+        await iam.send(new iamSdk.DeleteAccessKeyCommand({ UserName: id, AccessKeyId: k.AccessKeyId }));
       }
     }
-    await orNotFound(iam.send(new DeleteUserCommand({ UserName: id })));
+    await orNotFound(iam.send(new iamSdk.DeleteUserCommand({ UserName: id })));
   },
 };
 
@@ -553,7 +516,7 @@ async function readAccessKey(ctx: HandlerContext, id: string, state: Props): Pro
       "aws:iam/accessKey:AccessKey cannot be imported (the real provider cannot either: the secret is only returned at creation).",
     );
   }
-  const keys = await orNotFound(ctx.clients.iam.send(new ListAccessKeysCommand({ UserName: userName })));
+  const keys = await orNotFound(ctx.clients.iam.send(new iamSdk.ListAccessKeysCommand({ UserName: userName })));
   const k = keys?.AccessKeyMetadata?.find((m) => m.AccessKeyId === id);
   if (!k) return undefined;
   return compact({
@@ -582,11 +545,11 @@ const accessKey: ResourceHandler = {
   async create(ctx, inputs) {
     const UserName = str(inputs, "user");
     const iam = ctx.clients.iam;
-    const got = await iam.send(new CreateAccessKeyCommand({ UserName }));
+    const got = await iam.send(new iamSdk.CreateAccessKeyCommand({ UserName }));
     const k = got.AccessKey;
     const id = k?.AccessKeyId as string;
     if (str(inputs, "status") === "Inactive") {
-      await iam.send(new UpdateAccessKeyCommand({ UserName, AccessKeyId: id, Status: "Inactive" }));
+      await iam.send(new iamSdk.UpdateAccessKeyCommand({ UserName, AccessKeyId: id, Status: "Inactive" }));
     }
     return {
       id,
@@ -602,7 +565,7 @@ const accessKey: ResourceHandler = {
   read: readAccessKey,
   async update(ctx, id, olds, news) {
     await ctx.clients.iam.send(
-      new UpdateAccessKeyCommand({
+      new iamSdk.UpdateAccessKeyCommand({
         UserName: str(news, "user"),
         AccessKeyId: id,
         Status: str(news, "status") as "Active" | "Inactive",
@@ -612,7 +575,7 @@ const accessKey: ResourceHandler = {
   },
   async delete(ctx, id, state) {
     await orNotFound(
-      ctx.clients.iam.send(new DeleteAccessKeyCommand({ UserName: str(state, "user"), AccessKeyId: id })),
+      ctx.clients.iam.send(new iamSdk.DeleteAccessKeyCommand({ UserName: str(state, "user"), AccessKeyId: id })),
     );
   },
 };

@@ -1,13 +1,12 @@
 /** The invokes (data sources): getCallerIdentity, getRegion, getPartition, ec2 getAmi, iam getPolicyDocument. */
-import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
-import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { compact, str, strings } from "./properties";
+import { ec2Sdk, stsSdk } from "./sdk";
 import type { InvokeHandler, Props } from "./types";
 
 const getCallerIdentity: InvokeHandler = {
   token: "aws:index/getCallerIdentity:getCallerIdentity",
   async invoke(ctx) {
-    const me = await ctx.clients.sts.send(new GetCallerIdentityCommand({}));
+    const me = await ctx.clients.sts.send(new stsSdk.GetCallerIdentityCommand({}));
     return { accountId: me.Account, arn: me.Arn, userId: me.UserId, id: me.Account };
   },
 };
@@ -51,7 +50,7 @@ const getAmi: InvokeHandler = {
       Values: strings(f, "values"),
     }));
     const got = await ctx.clients.ec2.send(
-      new DescribeImagesCommand({
+      new ec2Sdk.DescribeImagesCommand({
         Owners: strings(args, "owners"),
         ExecutableUsers: strings(args, "executableUsers"),
         Filters: filters.length > 0 ? filters : undefined,

@@ -4,19 +4,9 @@
  * (configuration, code, tags) and delete follow the real provider, which waits after each change until the function
  * is Active and its last update Successful. Invoking a function needs Docker and is not supported.
  */
-import {
-  CreateFunctionCommand,
-  DeleteFunctionCommand,
-  type FunctionConfiguration,
-  GetFunctionCommand,
-  GetFunctionConfigurationCommand,
-  PublishVersionCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
-  UpdateFunctionCodeCommand,
-  UpdateFunctionConfigurationCommand,
-} from "@aws-sdk/client-lambda";
+import type { FunctionConfiguration } from "@aws-sdk/client-lambda";
 import { compact, num, obj, orNotFound, retagging, retryOn, str, strings } from "./properties";
+import { lambdaSdk } from "./sdk";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 import { archiveToZip } from "./zip";
 
@@ -27,7 +17,7 @@ export const LAMBDA_READY_TIMEOUT_MS = 120_000;
 const CONFIGURATION = ["role", "runtime", "handler", "description", "timeout", "memorySize", "environment"];
 
 async function readFunction(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
-  const got = await orNotFound(ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName: id })));
+  const got = await orNotFound(ctx.clients.lambda.send(new lambdaSdk.GetFunctionCommand({ FunctionName: id })));
   const c = got?.Configuration;
   if (!c) return undefined;
   const vars = c.Environment?.Variables;
@@ -69,7 +59,7 @@ export async function waitUntilReady(
   const deadline = Date.now() + timeoutMs;
   let last: FunctionConfiguration | undefined;
   for (let i = 0; ; i++) {
-    last = await ctx.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+    last = await ctx.clients.lambda.send(new lambdaSdk.GetFunctionConfigurationCommand({ FunctionName: name }));
     if (last.State === "Failed") {
       throw new Error(`Lambda function ${name} is Failed: ${last.StateReasonCode ?? ""} ${last.StateReason ?? ""}`);
     }
@@ -101,9 +91,12 @@ async function retag(ctx: HandlerContext, arn: string, olds: Props, news: Props)
     news,
     (tags) =>
       ctx.clients.lambda.send(
-        new TagResourceCommand({ Resource: arn, Tags: Object.fromEntries(tags.map((t) => [t.Key, t.Value])) }),
+        new lambdaSdk.TagResourceCommand({
+          Resource: arn,
+          Tags: Object.fromEntries(tags.map((t) => [t.Key, t.Value])),
+        }),
       ),
-    (TagKeys) => ctx.clients.lambda.send(new UntagResourceCommand({ Resource: arn, TagKeys })),
+    (TagKeys) => ctx.clients.lambda.send(new lambdaSdk.UntagResourceCommand({ Resource: arn, TagKeys })),
   );
 }
 
@@ -137,7 +130,7 @@ const lambdaFunction: ResourceHandler = {
     // A just-created role may not be assumable yet on AWS ("The role defined for the function cannot be assumed").
     await retryOn(["InvalidParameterValueException"], () =>
       ctx.clients.lambda.send(
-        new CreateFunctionCommand({
+        new lambdaSdk.CreateFunctionCommand({
           FunctionName: name,
           Role: str(inputs, "role"),
           Runtime: str(inputs, "runtime") as never,
@@ -165,7 +158,7 @@ const lambdaFunction: ResourceHandler = {
       // A role just created may not be assumable yet on AWS, as at create time.
       await retryOn(["InvalidParameterValueException"], () =>
         lambda.send(
-          new UpdateFunctionConfigurationCommand({
+          new lambdaSdk.UpdateFunctionConfigurationCommand({
             FunctionName: id,
             Role: str(news, "role"),
             Runtime: str(news, "runtime") as never,
@@ -182,7 +175,7 @@ const lambdaFunction: ResourceHandler = {
     }
     if (changed.includes("code") || changed.includes("architectures")) {
       await lambda.send(
-        new UpdateFunctionCodeCommand({
+        new lambdaSdk.UpdateFunctionCodeCommand({
           FunctionName: id,
           ZipFile: archiveToZip(news["code"]),
           Architectures: strings(news, "architectures") as never,
@@ -192,14 +185,14 @@ const lambdaFunction: ResourceHandler = {
       await waitUntilReady(ctx, id);
     } else if (configured && news["publish"] === true) {
       // UpdateFunctionCode publishes by itself; a configuration change alone is published explicitly.
-      await lambda.send(new PublishVersionCommand({ FunctionName: id }));
+      await lambda.send(new lambdaSdk.PublishVersionCommand({ FunctionName: id }));
       await waitUntilReady(ctx, id);
     }
     if (changed.includes("tags")) await retag(ctx, str(olds, "arn") as string, olds, news);
     return (await readFunction(ctx, id, news)) ?? {};
   },
   async delete(ctx, id) {
-    await orNotFound(ctx.clients.lambda.send(new DeleteFunctionCommand({ FunctionName: id })));
+    await orNotFound(ctx.clients.lambda.send(new lambdaSdk.DeleteFunctionCommand({ FunctionName: id })));
   },
 };
 

@@ -3,30 +3,20 @@
  * KMS key and tags change in place. `arn` is reported without the `:*` suffix CloudWatch Logs appends, as the real
  * provider does, so policies name streams with `${arn}:*`.
  */
-import {
-  AssociateKmsKeyCommand,
-  CreateLogGroupCommand,
-  DeleteLogGroupCommand,
-  DeleteRetentionPolicyCommand,
-  DescribeLogGroupsCommand,
-  DisassociateKmsKeyCommand,
-  ListTagsForResourceCommand,
-  PutRetentionPolicyCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
-} from "@aws-sdk/client-cloudwatch-logs";
 import { compact, num, orNotFound, retagging, str } from "./properties";
+import { logsSdk } from "./sdk";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 async function readLogGroup(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
   const logs = ctx.clients.logs;
   let token: string | undefined;
   do {
-    const page = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: id, nextToken: token }));
+    const page = await logs.send(new logsSdk.DescribeLogGroupsCommand({ logGroupNamePrefix: id, nextToken: token }));
     const g = page.logGroups?.find((x) => x.logGroupName === id);
     if (g) {
       const arn = (g.arn ?? "").replace(/:\*$/, "");
-      const tags = (await orNotFound(logs.send(new ListTagsForResourceCommand({ resourceArn: arn }))))?.tags ?? {};
+      const tags =
+        (await orNotFound(logs.send(new logsSdk.ListTagsForResourceCommand({ resourceArn: arn }))))?.tags ?? {};
       return compact({
         id,
         name: id,
@@ -48,9 +38,9 @@ async function readLogGroup(ctx: HandlerContext, id: string, state: Props): Prom
 async function applyRetention(ctx: HandlerContext, name: string, days: number | undefined): Promise<void> {
   // 0 (the default) is "never expire": no retention policy.
   if (days !== undefined && days > 0) {
-    await ctx.clients.logs.send(new PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: days }));
+    await ctx.clients.logs.send(new logsSdk.PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: days }));
   } else {
-    await orNotFound(ctx.clients.logs.send(new DeleteRetentionPolicyCommand({ logGroupName: name })));
+    await orNotFound(ctx.clients.logs.send(new logsSdk.DeleteRetentionPolicyCommand({ logGroupName: name })));
   }
 }
 
@@ -70,7 +60,7 @@ const logGroup: ResourceHandler = {
   async create(ctx, inputs) {
     const name = str(inputs, "name") as string;
     await ctx.clients.logs.send(
-      new CreateLogGroupCommand({
+      new logsSdk.CreateLogGroupCommand({
         logGroupName: name,
         kmsKeyId: str(inputs, "kmsKeyId"),
         logGroupClass: str(inputs, "logGroupClass") as never,
@@ -86,8 +76,8 @@ const logGroup: ResourceHandler = {
     if (changed.includes("retentionInDays")) await applyRetention(ctx, id, num(news, "retentionInDays"));
     if (changed.includes("kmsKeyId")) {
       const kmsKeyId = str(news, "kmsKeyId");
-      if (kmsKeyId) await logs.send(new AssociateKmsKeyCommand({ logGroupName: id, kmsKeyId }));
-      else await logs.send(new DisassociateKmsKeyCommand({ logGroupName: id }));
+      if (kmsKeyId) await logs.send(new logsSdk.AssociateKmsKeyCommand({ logGroupName: id, kmsKeyId }));
+      else await logs.send(new logsSdk.DisassociateKmsKeyCommand({ logGroupName: id }));
     }
     if (changed.includes("tags")) {
       const resourceArn = str(olds, "arn") as string;
@@ -96,9 +86,12 @@ const logGroup: ResourceHandler = {
         news,
         (tags) =>
           logs.send(
-            new TagResourceCommand({ resourceArn, tags: Object.fromEntries(tags.map((t) => [t.Key, t.Value])) }),
+            new logsSdk.TagResourceCommand({
+              resourceArn,
+              tags: Object.fromEntries(tags.map((t) => [t.Key, t.Value])),
+            }),
           ),
-        (tagKeys) => logs.send(new UntagResourceCommand({ resourceArn, tagKeys })),
+        (tagKeys) => logs.send(new logsSdk.UntagResourceCommand({ resourceArn, tagKeys })),
       );
     }
     return (await readLogGroup(ctx, id, news)) ?? {};
@@ -106,7 +99,7 @@ const logGroup: ResourceHandler = {
   async delete(ctx, id, state) {
     // The real provider only forgets a group with skipDestroy: its logs outlive the stack.
     if (state["skipDestroy"] === true) return;
-    await orNotFound(ctx.clients.logs.send(new DeleteLogGroupCommand({ logGroupName: id })));
+    await orNotFound(ctx.clients.logs.send(new logsSdk.DeleteLogGroupCommand({ logGroupName: id })));
   },
 };
 

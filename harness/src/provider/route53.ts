@@ -5,21 +5,9 @@
  */
 
 import { randomUUID } from "node:crypto";
-import {
-  type Change,
-  ChangeResourceRecordSetsCommand,
-  ChangeTagsForResourceCommand,
-  CreateHostedZoneCommand,
-  DeleteHostedZoneCommand,
-  GetChangeCommand,
-  GetHostedZoneCommand,
-  ListResourceRecordSetsCommand,
-  ListTagsForResourceCommand,
-  type ResourceRecordSet,
-  type Route53Client,
-  UpdateHostedZoneCommentCommand,
-} from "@aws-sdk/client-route-53";
+import type { Change, ResourceRecordSet, Route53Client } from "@aws-sdk/client-route-53";
 import { compact, orNotFound, readTags, str, tagChanges } from "./properties";
+import { route53Sdk } from "./sdk";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 const TOKEN = "aws:route53/zone:Zone";
@@ -40,7 +28,7 @@ async function waitInSync(r53: Route53Client, changeId: string | undefined): Pro
   if (!changeId) return;
   const deadline = Date.now() + ZONE_CHANGE_TIMEOUT_MS;
   for (let i = 0; ; i++) {
-    const got = await r53.send(new GetChangeCommand({ Id: changeId }));
+    const got = await r53.send(new route53Sdk.GetChangeCommand({ Id: changeId }));
     if (got.ChangeInfo?.Status === "INSYNC") return;
     if (Date.now() >= deadline) {
       throw new Error(`Route 53 change ${changeId} was not INSYNC after ${ZONE_CHANGE_TIMEOUT_MS / 1000} s.`);
@@ -54,7 +42,7 @@ async function recordSets(r53: Route53Client, zoneId: string): Promise<ResourceR
   const out: ResourceRecordSet[] = [];
   let next: { StartRecordName?: string; StartRecordType?: never; StartRecordIdentifier?: string } = {};
   for (;;) {
-    const page = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, ...next }));
+    const page = await r53.send(new route53Sdk.ListResourceRecordSetsCommand({ HostedZoneId: zoneId, ...next }));
     out.push(...(page.ResourceRecordSets ?? []));
     if (!page.IsTruncated) return out;
     next = {
@@ -68,10 +56,12 @@ async function recordSets(r53: Route53Client, zoneId: string): Promise<ResourceR
 async function readZone(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
   const r53 = ctx.clients.route53;
   const zoneId = bareId(id);
-  const got = await orNotFound(r53.send(new GetHostedZoneCommand({ Id: zoneId })));
+  const got = await orNotFound(r53.send(new route53Sdk.GetHostedZoneCommand({ Id: zoneId })));
   if (!got?.HostedZone) return undefined;
   const name = normalizeZoneName(got.HostedZone.Name ?? "");
-  const tags = await r53.send(new ListTagsForResourceCommand({ ResourceType: "hostedzone", ResourceId: zoneId }));
+  const tags = await r53.send(
+    new route53Sdk.ListTagsForResourceCommand({ ResourceType: "hostedzone", ResourceId: zoneId }),
+  );
   const soa = (await recordSets(r53, zoneId)).find((r) => r.Type === "SOA");
   const userName = str(state, "name");
   return compact({
@@ -94,7 +84,7 @@ async function retag(r53: Route53Client, zoneId: string, olds: Props, news: Prop
   const { removed, changed: added } = tagChanges(olds, news);
   if (removed.length === 0 && added.length === 0) return;
   await r53.send(
-    new ChangeTagsForResourceCommand({
+    new route53Sdk.ChangeTagsForResourceCommand({
       ResourceType: "hostedzone",
       ResourceId: zoneId,
       AddTags: added.length > 0 ? added : undefined,
@@ -113,7 +103,7 @@ async function deleteRecords(r53: Route53Client, zoneId: string, zoneName: strin
   for (let i = 0; i < doomed.length; i += 1000) {
     const changes: Change[] = doomed.slice(i, i + 1000).map((r) => ({ Action: "DELETE", ResourceRecordSet: r }));
     const out = await r53.send(
-      new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: changes } }),
+      new route53Sdk.ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: changes } }),
     );
     await waitInSync(r53, out.ChangeInfo?.Id);
   }
@@ -143,7 +133,7 @@ const zone: ResourceHandler = {
   async create(ctx, inputs) {
     const r53 = ctx.clients.route53;
     const created = await r53.send(
-      new CreateHostedZoneCommand({
+      new route53Sdk.CreateHostedZoneCommand({
         Name: str(inputs, "name"),
         CallerReference: randomUUID(),
         HostedZoneConfig: { Comment: typeof inputs["comment"] === "string" ? inputs["comment"] : undefined },
@@ -159,7 +149,7 @@ const zone: ResourceHandler = {
     const r53 = ctx.clients.route53;
     if (changed.includes("comment")) {
       const comment = typeof news["comment"] === "string" ? news["comment"] : "";
-      await r53.send(new UpdateHostedZoneCommentCommand({ Id: id, Comment: comment }));
+      await r53.send(new route53Sdk.UpdateHostedZoneCommentCommand({ Id: id, Comment: comment }));
     }
     if (changed.includes("tags")) await retag(r53, id, olds, news);
     return (await readZone(ctx, id, news)) ?? {};
@@ -167,11 +157,11 @@ const zone: ResourceHandler = {
   async delete(ctx, id, state) {
     const r53 = ctx.clients.route53;
     if (state["forceDestroy"] === true) {
-      const got = await orNotFound(r53.send(new GetHostedZoneCommand({ Id: id })));
+      const got = await orNotFound(r53.send(new route53Sdk.GetHostedZoneCommand({ Id: id })));
       if (!got?.HostedZone) return;
       await deleteRecords(r53, id, got.HostedZone.Name ?? "");
     }
-    await orNotFound(r53.send(new DeleteHostedZoneCommand({ Id: id })));
+    await orNotFound(r53.send(new route53Sdk.DeleteHostedZoneCommand({ Id: id })));
   },
 };
 

@@ -3,20 +3,9 @@
  * bucket; tags and `forceDestroy` change in place. Delete refuses a bucket that holds objects unless `forceDestroy`
  * is set, which first deletes every object version and delete marker, as the real provider does.
  */
-import {
-  CreateBucketCommand,
-  type CreateBucketConfiguration,
-  DeleteBucketCommand,
-  DeleteBucketTaggingCommand,
-  DeleteObjectsCommand,
-  GetBucketLocationCommand,
-  GetBucketTaggingCommand,
-  HeadBucketCommand,
-  ListObjectVersionsCommand,
-  PutBucketTaggingCommand,
-  type S3Client,
-} from "@aws-sdk/client-s3";
+import type { CreateBucketConfiguration, S3Client } from "@aws-sdk/client-s3";
 import { awsCode, compact, containsUnknown, isNotFound, retryOn, str, tagList } from "./properties";
+import { s3Sdk } from "./sdk";
 import type { HandlerContext, Props, ResourceHandler } from "./types";
 
 const TOKEN = "aws:s3/bucket:Bucket";
@@ -33,7 +22,7 @@ const HOSTED_ZONE_IDS: Readonly<Record<string, string>> = {
 
 async function exists(s3: S3Client, bucket: string): Promise<boolean> {
   try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    await s3.send(new s3Sdk.HeadBucketCommand({ Bucket: bucket }));
     return true;
   } catch (err) {
     if (isNotFound(err)) return false;
@@ -44,13 +33,13 @@ async function exists(s3: S3Client, bucket: string): Promise<boolean> {
 async function readBucket(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
   const s3 = ctx.clients.s3;
   if (!(await exists(s3, id))) return undefined;
-  const location = await s3.send(new GetBucketLocationCommand({ Bucket: id }));
+  const location = await s3.send(new s3Sdk.GetBucketLocationCommand({ Bucket: id }));
   // GetBucketLocation answers no constraint for us-east-1 (and "EU" for the oldest eu-west-1 buckets).
   const constraint = location.LocationConstraint as string | undefined;
   const region = !constraint ? "us-east-1" : constraint === "EU" ? "eu-west-1" : constraint;
   let held: Record<string, string> = {};
   try {
-    const got = await s3.send(new GetBucketTaggingCommand({ Bucket: id }));
+    const got = await s3.send(new s3Sdk.GetBucketTaggingCommand({ Bucket: id }));
     held = Object.fromEntries((got.TagSet ?? []).map((t) => [t.Key as string, t.Value ?? ""]));
   } catch (err) {
     if (awsCode(err) !== "NoSuchTagSet") throw err;
@@ -73,8 +62,8 @@ async function readBucket(ctx: HandlerContext, id: string, state: Props): Promis
 
 async function putTags(s3: S3Client, bucket: string, tags: unknown): Promise<void> {
   const list = tagList(tags);
-  if (list.length === 0) await s3.send(new DeleteBucketTaggingCommand({ Bucket: bucket }));
-  else await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: list } }));
+  if (list.length === 0) await s3.send(new s3Sdk.DeleteBucketTaggingCommand({ Bucket: bucket }));
+  else await s3.send(new s3Sdk.PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: list } }));
 }
 
 /** Deletes every object version and delete marker, a page (up to 1,000) at a time. */
@@ -83,14 +72,14 @@ async function emptyBucket(s3: S3Client, bucket: string): Promise<number> {
   let KeyMarker: string | undefined;
   let VersionIdMarker: string | undefined;
   do {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker, VersionIdMarker }));
+    const page = await s3.send(new s3Sdk.ListObjectVersionsCommand({ Bucket: bucket, KeyMarker, VersionIdMarker }));
     const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({
       Key: v.Key as string,
       VersionId: v.VersionId ?? undefined,
     }));
     if (objects.length > 0) {
       const out = await s3.send(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
+        new s3Sdk.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
       );
       const failed = out.Errors ?? [];
       if (failed.length > 0) {
@@ -142,7 +131,7 @@ const bucket: ResourceHandler = {
     const s3 = ctx.clients.s3;
     const configuration: CreateBucketConfiguration | undefined =
       ctx.region === "us-east-1" ? undefined : { LocationConstraint: ctx.region as never };
-    await s3.send(new CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: configuration }));
+    await s3.send(new s3Sdk.CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: configuration }));
     // S3 is eventually consistent: the real provider waits until HeadBucket finds the new bucket.
     await retryOn(["NotFound", "NoSuchBucket"], async () => {
       if (!(await exists(s3, name)))
@@ -160,12 +149,12 @@ const bucket: ResourceHandler = {
   async delete(ctx, id, state) {
     const s3 = ctx.clients.s3;
     try {
-      await s3.send(new DeleteBucketCommand({ Bucket: id }));
+      await s3.send(new s3Sdk.DeleteBucketCommand({ Bucket: id }));
     } catch (err) {
       if (isNotFound(err)) return;
       if (awsCode(err) !== "BucketNotEmpty" || state["forceDestroy"] !== true) throw err;
       await emptyBucket(s3, id);
-      await s3.send(new DeleteBucketCommand({ Bucket: id }));
+      await s3.send(new s3Sdk.DeleteBucketCommand({ Bucket: id }));
     }
   },
 };
