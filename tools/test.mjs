@@ -37,7 +37,7 @@ async function main() {
       // coverage reliably (mocha's workers can be stopped before theirs is written), and the coverage gate reads it.
       // The integration specs run without coverage: c8's NODE_V8_COVERAGE is inherited by every process the engine
       // starts (program, language host, analyzer), each of which would record @pulumi/aws and the AWS SDK and write
-      // megabytes of JSON at exit, about a quarter of the suite's CPU time; the unit specs alone cover components/.
+      // megabytes of JSON at exit: a quarter of an example journey's CPU time. The unit specs alone cover components/.
       await step(`mocha (unit and policy in one process; integration in ${jobs} workers beside it)`, () =>
         reportTotals([
           mocha("unit and policy", quick, env, { echo: false }),
