@@ -261,6 +261,28 @@ function findWorkspaceRoot(dir) {
   }
 }
 
+/**
+ * The version of package manager `pm` installed at `exe`. npm, pnpm and yarn are Node packages: their package.json sits
+ * a few directories above the real file of the executable, and reading it spares the engine a second Node start on every
+ * `pulumi preview`/`up` (the engine asks About each time). Anything else answers `--version`.
+ */
+function packageManagerVersion(exe, pm) {
+  try {
+    let dir = path.dirname(fs.realpathSync(exe));
+    for (let i = 0; i < 4; i++, dir = path.dirname(dir)) {
+      const manifest = path.join(dir, "package.json");
+      if (fs.existsSync(manifest)) {
+        const { name, version } = readJson(manifest);
+        if (name === pm && typeof version === "string") return version;
+      }
+    }
+  } catch {
+    // not a Node package: ask it
+  }
+  const out = spawnSync(exe, ["--version"], { encoding: "utf8", timeout: 10000 });
+  return out.status === 0 ? out.stdout.trim() : undefined;
+}
+
 function whichSync(exe) {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
     if (!dir) continue;
@@ -688,10 +710,8 @@ function createHost(stubs, args) {
     const meta = res.getMetadataMap();
     meta.set("packagemanager", pm);
     const exe = whichSync(pm);
-    if (exe) {
-      const out = spawnSync(exe, ["--version"], { encoding: "utf8", timeout: 10000 });
-      if (out.status === 0) meta.set("packagemanagerVersion", out.stdout.trim());
-    }
+    const version = exe && packageManagerVersion(exe, pm);
+    if (version) meta.set("packagemanagerVersion", version);
     return res;
   });
 

@@ -1,7 +1,7 @@
 // The launchers in .tools/bin spoken to directly over gRPC, as the engine does: port on the first stdout line,
 // UNIMPLEMENTED for what the host does not do, exit when the engine is gone; the policy fallback launcher.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -76,6 +76,17 @@ describe("toolchain: launchers in .tools/bin", function () {
 
       const info = await call<{ getVersion(): string }>(client, "getPluginInfo", new emptyPb.Empty());
       assert.match(info.getVersion(), /^3\.\d+\.\d+/);
+
+      // About (asked on every preview and up): the node it runs on, and npm's version read without starting npm.
+      const about = await call<{ getVersion(): string; getMetadataMap(): Map<string, string> }>(
+        client,
+        "about",
+        new languagePb.AboutRequest(),
+      );
+      assert.match(about.getVersion(), /^v\d+\.\d+\.\d+$/);
+      assert.equal(about.getMetadataMap().get("packagemanager"), "npm");
+      const npmVersion = execFileSync("npm", ["--version"], { encoding: "utf8" }).trim();
+      assert.equal(about.getMetadataMap().get("packagemanagerVersion"), npmVersion);
 
       for (const method of ["generateProject", "generatePackage", "generateProgram", "link"]) {
         const Request = languagePb[`${method[0]?.toUpperCase()}${method.slice(1)}Request`];
