@@ -212,7 +212,15 @@ class Emulator {
     this.endpoint = `http://${HOST}:${port}`;
     this.runDir = path.join(home, `run-${title.toLowerCase()}-${port}`);
     this.pidFile = path.join(this.runDir, "pid");
+    this.ownerFile = path.join(this.runDir, "owner");
     this.logFile = path.join(this.runDir, "log");
+  }
+
+  /** The pid of another live keyless run (npm test, demo, example) that this running emulator serves, if any. */
+  otherOwner() {
+    if (!this.pid() || !exists(this.ownerFile)) return undefined;
+    const owner = Number(readFileSync(this.ownerFile, "utf8").trim());
+    return Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner) ? owner : undefined;
   }
 
   pid() {
@@ -238,6 +246,14 @@ class Emulator {
   }
 
   async start(timeoutSeconds) {
+    // Restarting an emulator another run still uses would fail that run halfway: refuse instead.
+    const owner = this.otherOwner();
+    if (owner) {
+      throw new Error(
+        `${this.title} on ${this.endpoint} serves another keyless run (pid ${owner}) that is still going. Wait for it, ` +
+          "or give this run its own ports with KEYLESS_LOCALSTACK_PORT and KEYLESS_MOTO_PORT.",
+      );
+    }
     await this.stop();
     if (await portTaken(this.port)) {
       throw new Error(
@@ -257,6 +273,7 @@ class Emulator {
       closeSync(log);
       child.unref();
       writeFileSync(this.pidFile, String(child.pid));
+      writeFileSync(this.ownerFile, String(process.pid));
       const deadline = Date.now() + timeoutSeconds * 1000;
       while (Date.now() < deadline) {
         if (!alive(child.pid)) {

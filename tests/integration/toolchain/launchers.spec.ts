@@ -62,12 +62,14 @@ describe("toolchain: launchers in .tools/bin", function () {
     const req = createRequire(require.resolve("@pulumi/pulumi/proto/language_grpc_pb"));
     const emptyPb = req("google-protobuf/google/protobuf/empty_pb");
     const languagePb = req("./language_pb");
+    const npmVersion = execFileSync("npm", ["--version"], { encoding: "utf8" }).trim();
     let child: ChildProcess | undefined;
     let client: AnyClient | undefined;
     try {
-      // Nothing listens on port 1: the health check must notice and the host must exit.
+      // Nothing listens on port 1: the health check must notice and the host must exit (after the calls below, which
+      // must fit in its first interval even on a loaded machine).
       const started = await startPlugin("pulumi-language-nodejs", ["127.0.0.1:1"], {
-        env: { KEYLESS_LANGHOST_HEALTH_MS: "300" },
+        env: { KEYLESS_LANGHOST_HEALTH_MS: "2000" },
       });
       child = started.child;
       const exited = once(child, "exit");
@@ -85,7 +87,6 @@ describe("toolchain: launchers in .tools/bin", function () {
       );
       assert.match(about.getVersion(), /^v\d+\.\d+\.\d+$/);
       assert.equal(about.getMetadataMap().get("packagemanager"), "npm");
-      const npmVersion = execFileSync("npm", ["--version"], { encoding: "utf8" }).trim();
       assert.equal(about.getMetadataMap().get("packagemanagerVersion"), npmVersion);
 
       for (const method of ["generateProject", "generatePackage", "generateProgram", "link"]) {
