@@ -340,8 +340,10 @@ function pushFinding(
   layer: string,
   description: string,
 ): void {
-  // The fingerprint is filled in by the walker, which holds the key.
-  out.findings.push({ kind, layer, line, preview: `${text.slice(start, start + 4)}…`, description, fingerprint: "" });
+  // The fingerprint is filled in by the walker, which holds the key. Only a key id shows its first four characters
+  // (AKIA/ASIA: which kind of key, nothing secret); no character of a secret key or session token is ever shown.
+  const preview = kind === "aws-access-key-id" ? `${text.slice(start, start + 4)}…` : "";
+  out.findings.push({ kind, layer, line, preview, description, fingerprint: "" });
   out.values.push(text.slice(start, end));
 }
 

@@ -8,13 +8,13 @@ const labels: Readonly<Record<FindingKind, string>> = {
 };
 
 /**
- * One line for a finding, for example `AWS secret access key at base64 > gzip, line 3 (wJal…)`.
- * It carries the preview (at most four characters), never the value.
+ * One line for a finding, for example `AWS access key id at base64 > gzip, line 2 (AKIA…)` or
+ * `AWS secret access key at base64 > gzip, line 3`. It carries a key id's preview, never a value.
  */
 export function formatFinding(f: Finding): string {
   const where = `${f.layer}, line ${f.line}`;
   if (f.kind === "undecodable-layer") return `${labels[f.kind]} at ${where}: ${f.description}`;
-  return `${labels[f.kind]} at ${where} (${f.preview})`;
+  return `${labels[f.kind]} at ${where}${f.preview === "" ? "" : ` (${f.preview})`}`;
 }
 
 /** The label of a finding kind, for example `AWS access key id`. */

@@ -1,5 +1,5 @@
 // The edge: output formats, inline allow markers and baselines. The detector's findings come in; text, JSON
-// and SARIF go out. No value ever reaches here: findings carry a four-character preview and a keyed
+// and SARIF go out. No value ever reaches here: findings carry at most a key id's four-character preview and a keyed
 // fingerprint, and baselines hold fingerprints only.
 import { createHash } from "node:crypto";
 import { formatFinding, kindLabel } from "./format";

@@ -53,7 +53,7 @@ type Hints = () => { readonly formats: readonly Headerless[]; readonly looksEnco
  * and quoted-printable parts), cloud-init `write_files` content and base64 runs embedded in scripts.
  * Formats recognised by their magic bytes that it cannot open (xz, lz4) are reported as
  * `undecodable-layer`.
- * Findings never hold a value: at most its first four characters, and a keyed fingerprint.
+ * Findings never hold a value: a key id's first four characters at most, and a keyed fingerprint.
  *
  * Never throws on any input; runs in time linear in the input plus the bytes it decodes.
  */

@@ -23,7 +23,10 @@ export interface Finding {
   readonly layer: string;
   /** 1-based line in the innermost layer. */
   readonly line: number;
-  /** At most the first four characters of the value, then `…`; empty for `undecodable-layer`. */
+  /**
+   * For an access key id, its first four characters then `…` (`AKIA…` or `ASIA…`: the kind of key, nothing secret).
+   * Empty for secret access keys, session tokens and undecodable layers: no character of a secret is ever shown.
+   */
   readonly preview: string;
   /** What was identified and why, without the value. */
   readonly description: string;
