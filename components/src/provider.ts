@@ -3,8 +3,12 @@
 // package.json "main" (this file); TypeScript and JavaScript consumers import the library through "exports" instead.
 import { componentProviderHost } from "@pulumi/pulumi/provider/experimental";
 import { componentProviderOptions } from "./component-provider";
+import { cacheComponentAnalysis } from "./private/analysis-cache";
 
-componentProviderHost(componentProviderOptions()).catch((err: unknown) => {
+const options = componentProviderOptions();
+// Each preview or up starts this plugin: the schema analysis of the sources is kept on disk between starts.
+cacheComponentAnalysis({ packageDir: options.dirname ?? process.cwd() });
+componentProviderHost(options).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));
   process.exitCode = 1;
 });
