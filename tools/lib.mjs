@@ -36,7 +36,7 @@ export function capture(cmd, args, options = {}) {
   return res.stdout.trim();
 }
 
-/** The exact @pulumi/pulumi version the lockfile resolved: the CLI must match it. */
+/** The exact @pulumi/pulumi version the lockfile resolved: the SDK the CLI must serve (tools/pulumi-cli.mjs). */
 export function lockedPulumiVersion() {
   const lock = JSON.parse(readFileSync(path.join(root, "package-lock.json"), "utf8"));
   const entry = lock.packages?.["node_modules/@pulumi/pulumi"];

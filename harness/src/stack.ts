@@ -103,7 +103,7 @@ export class TestStack {
     readonly env: Readonly<Record<string, string>>,
   ) {}
 
-  /** Creates the stack; the engine must be on PATH at exactly the SDK's version. */
+  /** Creates the stack; the `pulumi` on PATH must serve the SDK (same major, no older: {@link requirePulumiCli}). */
   static async create(args: TestStackArgs): Promise<TestStack> {
     const command = await pulumiCommand();
     if ((args.program === undefined) === (args.workDir === undefined)) {

@@ -74,7 +74,7 @@ function defaultCacheDir(): string {
 }
 
 /** SHA-256 over package.json, every file under src/ (by relative path) and the versions of `dependencies`. */
-export function analysisKey(packageDir: string, dependencies: readonly string[]): string {
+function analysisKey(packageDir: string, dependencies: readonly string[]): string {
   const hash = createHash("sha256");
   hash.update(readFileSync(path.join(packageDir, "package.json")));
   const src = path.join(packageDir, "src");
