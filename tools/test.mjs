@@ -2,7 +2,7 @@
 //   install -> build -> lint -> toolchain (Pulumi CLI, launchers, LocalStack) -> LocalStack up -> mocha -> LocalStack down
 // `--tier unit` stops after lint and runs only the tests that need no engine and no LocalStack.
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { buildPackages, ensureNodeModules } from "./bootstrap.mjs";
 import { npmBin as bin, root, run, step, toolsEnv } from "./lib.mjs";
@@ -38,12 +38,22 @@ async function main() {
       // The integration specs run without coverage: c8's NODE_V8_COVERAGE is inherited by every process the engine
       // starts (program, language host, analyzer), each of which would record @pulumi/aws and the AWS SDK and write
       // megabytes of JSON at exit: a quarter of an example journey's CPU time. The unit specs alone cover components/.
+      const installed = installStamp();
       await step(`mocha (unit and policy in one process; integration in ${jobs} workers beside it)`, () =>
         reportTotals([
           mocha("unit and policy", quick, env, { echo: false }),
           mocha("integration", ["tests/integration/**/*.spec.ts"], env, { echo: true, jobs, coverage: false }),
         ]),
       );
+      await step("node_modules untouched by the tests", async () => {
+        if (installStamp() !== installed) {
+          throw new Error(
+            "something ran `npm install` in the repository during the tests (node_modules/.package-lock.json or " +
+              "package-lock.json changed). Specs share this node_modules: an install re-places packages under the " +
+              "specs running beside it. Install into a temp project, or dry-run npm where the engine installs.",
+          );
+        }
+      });
     } finally {
       await localstack.stop();
     }
@@ -57,6 +67,12 @@ async function main() {
       { cwd: root },
     ),
   );
+}
+
+/** When npm last wrote the installed tree: it rewrites both lockfiles whenever it installs into the repository. */
+function installStamp() {
+  const mtime = (f) => (existsSync(path.join(root, f)) ? statSync(path.join(root, f)).mtimeMs : 0);
+  return `${mtime("node_modules/.package-lock.json")} ${mtime("package-lock.json")}`;
 }
 
 const coverageDir = path.join(root, "coverage");

@@ -51,6 +51,14 @@ function yamlProject(program: string): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * `pulumi package add <components/>` installs the plugin's dependencies: the language host runs `npm install` at the
+ * workspace root, this repository, which `npm ci` installed before the suite. A real install there re-places packages
+ * in node_modules under every spec running beside this one (a unit run once failed to load `@pulumi/policy` in that
+ * window), so npm only works out the install here and changes nothing.
+ */
+const SHARED_NODE_MODULES = { npm_config_dry_run: "true", npm_config_ignore_scripts: "true" };
+
 describe("components package from Pulumi YAML", function () {
   this.timeout(600_000);
 
@@ -72,7 +80,7 @@ describe("components package from Pulumi YAML", function () {
   it("deploys a keyless:index:SecureInstance added with `pulumi package add`, then destroys it", async () => {
     const project = yamlProject(PROGRAM);
     try {
-      await withProviderStack({ workDir: project.dir }, async (t, seen) => {
+      await withProviderStack({ workDir: project.dir, env: SHARED_NODE_MODULES }, async (t, seen) => {
         // GIVEN the package added the way other teams add it
         await t.pulumi(["package", "add", COMPONENTS]);
         const projectFile = readFileSync(path.join(project.dir, "Pulumi.yaml"), "utf8");
