@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DeregisterTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
@@ -16,6 +17,7 @@ import {
   withTestStack,
 } from "@keyless/testing";
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 
 const ROLE = "aws:iam/role:Role";
 const trust = JSON.stringify({
@@ -139,6 +141,24 @@ describe("harness: TestStack runs, results and cleanup", function () {
       },
     );
     await assertNoLeftovers(snapshot);
+  });
+
+  it("up returns a secret output's value; resources() keeps it encrypted in the state it returns", async () => {
+    // A value made now, so only this run can have printed it.
+    const value = `keyless-${randomBytes(12).toString("hex")}`;
+    await withTestStack(
+      { awsProvider: "none", program: async () => ({ token: pulumi.secret(value), plain: "visible" }) },
+      async (t) => {
+        const up = await t.up();
+        assert.ok(up.outputs["token"] === value, "up's outputs carry the secret's value");
+        const stackResource = (await t.resources()).find((r) => r.type === "pulumi:pulumi:Stack");
+        assert.ok(stackResource, "the state holds the Stack resource");
+        const outputs = stackResource.outputs ?? {};
+        assert.equal(outputs["plain"], "visible");
+        assert.ok(!JSON.stringify(outputs).includes(value), "the secret's value is not in resources()");
+        assert.equal(typeof (outputs["token"] as { ciphertext?: unknown } | undefined)?.ciphertext, "string");
+      },
+    );
   });
 
   it("a failing up throws StackRunError carrying the result; withTestStack still destroys and removes the stack", async () => {
