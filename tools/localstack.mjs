@@ -23,7 +23,7 @@ const REQUIREMENTS = [`localstack-core[runtime]==${LOCALSTACK_VERSION}`, "flask=
 // localstack-core uses Python 3.12 syntax (PEP 695) in modules it loads lazily.
 const MIN_PYTHON = [3, 12];
 
-export const SERVICES = ["iam", "sts", "ec2", "lambda", "s3", "ssm", "route53", "dynamodb", "logs"];
+export const SERVICES = ["iam", "sts", "ec2", "lambda", "s3", "ssm", "route53", "dynamodb", "logs", "kms"];
 export const HOST = "127.0.0.1";
 export const PORT = Number(process.env.KEYLESS_LOCALSTACK_PORT ?? 4566);
 export const ENDPOINT = `http://${HOST}:${PORT}`;

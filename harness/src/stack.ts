@@ -63,6 +63,13 @@ export interface TestStackArgs {
    */
   readonly backendUrl?: string;
   /**
+   * What encrypts the stack's secrets, as `pulumi stack init --secrets-provider` takes it: for example a KMS key on
+   * LocalStack (`awskms://<key id>?region=us-east-1&endpoint=http://127.0.0.1:4566`), as a team's S3 backend pairs
+   * with one, with its credentials in `env`.
+   * @default "passphrase" - with a throwaway passphrase.
+   */
+  readonly secretsProvider?: string;
+  /**
    * Extra environment for the engine and its plugins.
    * @default - None.
    */
@@ -90,7 +97,7 @@ function pulumiCommand(): Promise<PulumiCommand> {
   return command;
 }
 
-/** A stack on its own file backend in a temp directory, with passphrase secrets. */
+/** A stack on its own file backend in a temp directory (or the backend given), with passphrase secrets (or those given). */
 export class TestStack {
   /** The last engine run was a `destroy` that succeeded, and nothing ran since: {@link dispose} need not destroy. */
   private destroyed = false;
@@ -123,7 +130,7 @@ export class TestStack {
       const options = {
         pulumiCommand: command,
         pulumiHome,
-        secretsProvider: "passphrase",
+        secretsProvider: args.secretsProvider ?? "passphrase",
         envVars: {
           // A throwaway passphrase for a throwaway backend: it protects nothing outside this temp dir.
           PULUMI_CONFIG_PASSPHRASE: "keyless-test-stack",
