@@ -536,23 +536,27 @@ function lineMentionsAws(text: string, lineStart: number, s: number): boolean {
 }
 
 const counts = new Uint16Array(128);
+/** v * log2(v) for the counts a 40-character candidate can have. */
+const V_LOG2_V = Float64Array.from({ length: 41 }, (_, v) => (v === 0 ? 0 : v * Math.log2(v)));
 
 /** Shannon entropy in bits per character of a base64 run (ASCII only). */
 function entropy(text: string, s: number, e: number): number {
-  counts.fill(0);
+  // H = log2(n) - (1/n) * sum(v * log2(v)) over the counts v. The second pass visits the candidate's own characters
+  // (each distinct one once: its count is cleared as it is summed), not the whole alphabet.
   for (let i = s; i < e; i++) {
     const c = text.charCodeAt(i) & 127;
     counts[c] = (counts[c] as number) + 1;
   }
-  const len = e - s;
-  let h = 0;
-  for (let c = 0; c < 128; c++) {
+  let sum = 0;
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i) & 127;
     const v = counts[c] as number;
     if (v === 0) continue;
-    const p = v / len;
-    h -= p * Math.log2(p);
+    sum += v < V_LOG2_V.length ? (V_LOG2_V[v] as number) : v * Math.log2(v);
+    counts[c] = 0;
   }
-  return h;
+  const n = e - s;
+  return Math.log2(n) - sum / n;
 }
 
 function firstNonBlank(text: string, lineStart: number): number {
