@@ -9,6 +9,15 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const toolsDir = path.join(root, ".tools");
 export const binDir = path.join(toolsDir, "bin");
 
+/**
+ * Node.js's on-disk V8 code cache (NODE_COMPILE_CACHE) for the processes the engine starts: every preview and up
+ * starts a program, a language host, the provider and the policy pack, each loading @pulumi/pulumi (0.70 s of CPU
+ * without the cache, 0.37 s with it). Left out where coverage is recorded: cached code makes it less precise.
+ */
+export function compileCacheEnv() {
+  return { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE || path.join(toolsDir, "node-compile-cache") };
+}
+
 /** Prints a step, runs it, prints how long it took. */
 export async function step(title, fn) {
   const started = process.hrtime.bigint();

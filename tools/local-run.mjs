@@ -3,7 +3,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { buildPackages, ensureNodeModules } from "./bootstrap.mjs";
-import { binDir, root, toolsEnv } from "./lib.mjs";
+import { binDir, compileCacheEnv, root, toolsEnv } from "./lib.mjs";
 
 /** The keyless-aws policy pack, as `pulumi preview --policy-pack` takes it. */
 export const POLICY_PACK = path.join(root, "policy-pack");
@@ -16,7 +16,7 @@ export async function startLocalRun() {
   await ensureToolchain({ yamlHost: false });
   const { startLocalStack } = await import("./localstack.mjs");
   const localstack = await startLocalStack();
-  Object.assign(process.env, toolsEnv(localstack.env));
+  Object.assign(process.env, toolsEnv({ ...localstack.env, ...compileCacheEnv() }));
   const testing = createRequire(import.meta.url)(path.join(root, "harness"));
   return { testing, stop: () => localstack.stop() };
 }

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { buildPackages, ensureNodeModules } from "./bootstrap.mjs";
-import { npmBin as bin, root, run, step, toolsEnv } from "./lib.mjs";
+import { npmBin as bin, compileCacheEnv, root, run, step, toolsEnv } from "./lib.mjs";
 import { useSupportedNode } from "./node.mjs";
 
 const tier = process.argv.includes("--tier") ? process.argv[process.argv.indexOf("--tier") + 1] : "all";
@@ -92,7 +92,8 @@ function mocha(title, specs, env, { echo, jobs: workers = 1, coverage = true }) 
     ? [bin("c8"), ["--temp-directory", tempDir, "--reporter", "none", bin("mocha"), ...args]]
     : [bin("mocha"), args];
   return new Promise((resolve, reject) => {
-    const child = spawn(command, commandArgs, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const runEnv = coverage ? env : { ...env, ...compileCacheEnv() };
+    const child = spawn(command, commandArgs, { cwd: root, env: runEnv, stdio: ["ignore", "pipe", "pipe"] });
     let text = "";
     const take = (chunk) => {
       if (echo) process.stdout.write(chunk);

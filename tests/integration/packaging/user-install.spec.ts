@@ -82,7 +82,10 @@ interface Run {
  * the `npm_*` variables of the `npm test` that started us (npm_config_local_prefix would point npm at the repository).
  */
 function run(cmd: string, args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  // Nor this repository's Node.js compile cache: a user's project has none, and its temp paths would only fill it.
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== "NODE_COMPILE_CACHE"),
+  );
   const PATH = `${path.dirname(process.execPath)}${path.delimiter}${process.env["PATH"] ?? ""}`;
   return new Promise((resolve, reject) => {
     execFile(

@@ -1,9 +1,7 @@
 import * as assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { componentProviderOptions } from "@keyless/aws";
-import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { type AnalyzerModule, cacheComponentAnalysis } from "../../../components/src/private/analysis-cache";
 
 /** A stand-in for the SDK's analyzer module that counts how often an analyzer is built. */
@@ -98,27 +96,5 @@ describe("component analysis cache (the plugin of `pulumi package add`)", () => 
     const other: AnalyzerModule = { Analyzer: Other };
     cacheComponentAnalysis({ packageDir: pkg, cacheDir, analyzerModule: other });
     assert.equal(other.Analyzer, Other);
-  });
-
-  it("with the SDK's analyzer, the cached schema of @keyless/aws is the schema analysed from the sources", async function () {
-    this.timeout(300_000); // two analyses of the real sources
-    const sdk = require("@pulumi/pulumi/provider/experimental/analyzer") as AnalyzerModule;
-    const original = sdk.Analyzer;
-    const options = componentProviderOptions();
-    const source = options.dirname!;
-    // A copy of the package, so the key is computed over files this test controls.
-    cpSync(path.join(source, "src"), path.join(pkg, "src"), { recursive: true, force: true });
-    cpSync(path.join(source, "package.json"), path.join(pkg, "package.json"));
-    try {
-      const fresh = await new ComponentProvider(options).getSchema();
-      cacheComponentAnalysis({ packageDir: pkg, cacheDir, analyzerModule: sdk });
-      const missed = await new ComponentProvider(options).getSchema();
-      const hit = await new ComponentProvider(options).getSchema();
-      assert.equal(missed, fresh);
-      assert.equal(hit, fresh);
-      assert.equal(readdirSync(cacheDir).length, 1);
-    } finally {
-      sdk.Analyzer = original;
-    }
   });
 });
