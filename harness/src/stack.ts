@@ -97,7 +97,7 @@ function pulumiCommand(): Promise<PulumiCommand> {
   return command;
 }
 
-/** A stack on its own file backend in a temp directory (or the backend given), with passphrase secrets (or those given). */
+/** A stack on its own file backend in a temp directory (or the one given), with passphrase secrets (or the given). */
 export class TestStack {
   /** The last engine run was a `destroy` that succeeded, and nothing ran since: {@link dispose} need not destroy. */
   private destroyed = false;
@@ -177,6 +177,7 @@ export class TestStack {
     return this.cli(args, cwd);
   }
 
+  /** {@link pulumi} for commands that only read: {@link dispose} may still skip its destroy afterwards. */
   private cli(args: readonly string[], cwd: string = this.stack.workspace.workDir): Promise<CliResult> {
     const env = { ...process.env, ...this.env, PULUMI_STACK: this.name };
     return new Promise((resolve, reject) => {
