@@ -13,4 +13,5 @@ export {
   privilegeEscalations,
 } from "./privilege-escalation";
 export { isUnboundedResource, type UnboundedWrite, unboundedWrites } from "./resource-scope";
+export * from "./trust";
 export { wildcardMatches } from "./wildcard";

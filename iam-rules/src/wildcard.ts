@@ -1,7 +1,9 @@
 /**
  * Whether an IAM wildcard pattern matches a text: `*` matches any run of characters (also none), `?` exactly one.
- * Case-insensitive, as IAM compares action names. The one matcher of keyless's IAM rules: action patterns against
- * action names, and resource patterns against ARN formats (see {@link isUnboundedResource}).
+ * Case-insensitive by default, as IAM compares action names; `StringLike` and `ArnLike` conditions compare
+ * case-sensitively (`{ caseSensitive: true }`). The one matcher of keyless's IAM rules: action patterns against
+ * action names, resource patterns against ARN formats (see {@link isUnboundedResource}), condition values against
+ * request values.
  *
  * Greedy two-pointer matching with a single backtrack point: O(pattern × text) in the worst case, never exponential
  * (a regular expression built from `a*a*a*…b` can backtrack exponentially).
@@ -10,11 +12,12 @@
  * ```ts
  * wildcardMatches("iam:Put*Policy", "iam:PutRolePolicy"); // true
  * wildcardMatches("s3:Get?bject", "s3:PutObject"); // false
+ * wildcardMatches("repo:Octo/*", "repo:octo/app", { caseSensitive: true }); // false
  * ```
  */
-export function wildcardMatches(pattern: string, text: string): boolean {
-  const p = pattern.toLowerCase();
-  const t = text.toLowerCase();
+export function wildcardMatches(pattern: string, text: string, options: { caseSensitive?: boolean } = {}): boolean {
+  const p = options.caseSensitive ? pattern : pattern.toLowerCase();
+  const t = options.caseSensitive ? text : text.toLowerCase();
   let i = 0;
   let j = 0;
   let star = -1;

@@ -1,0 +1,21 @@
+export {
+  type ConditionResult,
+  conditionHolds,
+  isEvaluatedOperator,
+  isNegatedOperator,
+  requestContext,
+} from "./conditions";
+export { evaluateTrust } from "./evaluate";
+export {
+  claimKey,
+  issuerHostPath,
+  type OidcIssuerKind,
+  oidcIssuerKind,
+  pinningClaims,
+  type SubjectPart,
+  type SubjectScope,
+  subjectScope,
+} from "./oidc-issuers";
+export { parseTrustPolicy, TrustPolicyError } from "./trust-policy";
+export type * from "./types";
+export { webIdentityRequest } from "./web-identity-request";
