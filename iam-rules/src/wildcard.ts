@@ -23,13 +23,14 @@ export function wildcardMatches(pattern: string, text: string, options: { caseSe
   let star = -1;
   let mark = 0;
   while (j < t.length) {
-    if (i < p.length && (p[i] === "?" || p[i] === t[j])) {
-      i++;
-      j++;
-    } else if (i < p.length && p[i] === "*") {
+    // The star first: a `*` in the pattern is a wildcard even where the text holds a `*`.
+    if (i < p.length && p[i] === "*") {
       // Remember the star and first let it match nothing; on a later mismatch it takes one more character.
       star = i++;
       mark = j;
+    } else if (i < p.length && (p[i] === "?" || p[i] === t[j])) {
+      i++;
+      j++;
     } else if (star >= 0) {
       i = star + 1;
       j = ++mark;

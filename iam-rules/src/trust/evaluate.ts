@@ -1,47 +1,71 @@
 // Whether a trust policy lets a principal assume the role, by IAM's evaluation logic for role trust policies:
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 import { wildcardMatches } from "../wildcard";
-import { conditionHolds, type RequestContext, requestContext } from "./conditions";
+import { type ConditionOptions, conditionHolds, type RequestContext, requestContext } from "./conditions";
 import { parseTrustPolicy } from "./trust-policy";
 import type { AssumeRoleRequest, TrustDecision, TrustPolicy, TrustPrincipal, TrustStatement } from "./types";
 
 const ACCOUNT_ID = /^\d{12}$/;
 
-/** The account of an ARN (`arn:aws:iam::111122223333:role/x` -> `111122223333`). */
-const accountOf = (arn: string): string | undefined => arn.split(":")[4];
+/** The partition and account of an IAM or STS ARN (`arn:aws:iam::111122223333:role/x` -> `aws`, `111122223333`). */
+const partitionAndAccount = (arn: string): { partition: string; account: string } | undefined => {
+  const m = /^arn:([^:]+):(?:iam|sts)::(\d{12}):/.exec(arn);
+  return m === null ? undefined : { partition: m[1] ?? "", account: m[2] ?? "" };
+};
 
 /**
- * The role an assumed-role session or a role ARN stands for, as `account/name`: a trust policy that names a role
- * admits the sessions of that role (role chaining), whatever the role's path.
+ * The role an assumed-role session or a role ARN stands for, as `partition/account/name`: a trust policy that names a
+ * role admits the role and its sessions (role chaining), whatever the role's path (session ARNs carry no path; a
+ * role name is unique in its account).
  */
 function roleOf(arn: string): string | undefined {
   const m =
-    /^arn:[^:]+:sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(arn) ??
-    /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
-  return m === null ? undefined : `${m[1]}/${m[2]}`;
+    /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(arn) ??
+    /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
+  return m === null ? undefined : `${m[1]}/${m[2]}/${m[3]}`;
 }
 
+/**
+ * Whether one `AWS` identifier of a Principal block names the requesting principal:
+ * - `*`: every AWS principal.
+ * - an account id, or its root ARN: every principal of the account ("Using the account ARN in the Principal element
+ *   does not limit permissions to only the root user of the account"). A root ARN names its own partition only; a bare
+ *   account id, which has none, names the account in any.
+ * - a role ARN: the role and its assumed-role sessions.
+ * - any other ARN (user, assumed-role session, federated user): exactly that principal, case-sensitively. A session
+ *   ARN names one session, never the role's other sessions ("Principals must always name a specific session").
+ */
 function awsIdentifierMatches(identifier: string, arn: string): boolean {
-  if (identifier === "*") return true;
-  // An account id or its root ARN stands for every principal of the account.
-  const rootAccount = ACCOUNT_ID.test(identifier) ? identifier : /^arn:[^:]+:iam::(\d{12}):root$/.exec(identifier)?.[1];
-  if (rootAccount !== undefined) return accountOf(arn) === rootAccount || arn === rootAccount;
-  if (identifier === arn) return true;
-  const role = roleOf(identifier);
+  if (identifier === "*" || identifier === arn) return true;
+  const asking = partitionAndAccount(arn);
+  if (ACCOUNT_ID.test(identifier)) return asking?.account === identifier || arn === identifier;
+  const root = /^arn:([^:]+):iam::(\d{12}):root$/.exec(identifier);
+  if (root !== null) {
+    return (asking?.partition === root[1] && asking?.account === root[2]) || arn === root[2];
+  }
+  const role = /^arn:[^:]+:iam::\d{12}:role\//.test(identifier) ? roleOf(identifier) : undefined;
   return role !== undefined && role === roleOf(arn);
 }
 
-/** Whether a statement's `Principal` (or `NotPrincipal`) block names the requesting principal. */
+/**
+ * Whether a statement's `Principal` (or `NotPrincipal`) block names the requesting principal. `"*"` names every
+ * principal. `{"AWS": "*"}` names every AWS principal (account, user, role, session) but no service and no identity
+ * provider: AWS documents the two forms as equivalent only "for anonymous users", and some services read them
+ * differently. Type names (`AWS`, `Service`, `Federated`) are read case-insensitively; `"Service": "*"` and
+ * `"Federated": "*"` name every principal of their type. Service principals compare case-insensitively (they are DNS
+ * names), identity providers exactly.
+ */
 function principalNamed(block: TrustStatement["principal"], principal: TrustPrincipal): boolean {
   if (block === undefined) return false;
   if (block === "*") return true;
   const ids = (type: string): readonly string[] =>
-    Object.entries(block).find(([t]) => t.toLowerCase() === type.toLowerCase())?.[1] ?? [];
+    Object.entries(block)
+      .filter(([t]) => t.toLowerCase() === type.toLowerCase())
+      .flatMap(([, v]) => v);
   if ("service" in principal) {
     return ids("Service").some((id) => id === "*" || id.toLowerCase() === principal.service.toLowerCase());
   }
   if ("federated" in principal) return ids("Federated").some((id) => id === "*" || id === principal.federated);
-  // `{"AWS": "*"}` is every principal, like `"*"`.
   return ids("AWS").some((id) => awsIdentifierMatches(id, principal.aws));
 }
 
@@ -57,6 +81,7 @@ function statementApplies(
   principal: TrustPrincipal,
   action: string,
   context: RequestContext,
+  options: ConditionOptions,
 ): boolean {
   const named =
     s.principal !== undefined ? principalNamed(s.principal, principal) : !principalNamed(s.notPrincipal, principal);
@@ -64,7 +89,7 @@ function statementApplies(
   const listed = (patterns: readonly string[] | undefined) => (patterns ?? []).some((p) => wildcardMatches(p, action));
   if (!(s.actions !== undefined ? listed(s.actions) : !listed(s.notActions))) return false;
   // Conditions are ANDed. One keyless cannot evaluate fails closed: it never lets an Allow through, always a Deny.
-  return s.conditions.every((c) => conditionHolds(c, context) ?? s.effect === "Deny");
+  return s.conditions.every((c) => conditionHolds(c, context, options) ?? s.effect === "Deny");
 }
 
 const label = (s: TrustStatement): string => (s.sid !== undefined ? `statement "${s.sid}"` : `statement ${s.index}`);
@@ -91,7 +116,9 @@ export function evaluateTrust(policy: string | object | TrustPolicy, request: As
   const parsed = isTrustPolicy(policy) ? policy : parseTrustPolicy(policy);
   const action = request.action ?? defaultAction(request.principal);
   const context = requestContext(request.context);
-  const applying = parsed.statements.filter((s) => statementApplies(s, request.principal, action, context));
+  // Policy variables exist from version 2012-10-17 on; older (or unversioned) policies hold `${...}` as text.
+  const options = { policyVariables: parsed.version === "2012-10-17" };
+  const applying = parsed.statements.filter((s) => statementApplies(s, request.principal, action, context, options));
   const denies = applying.filter((s) => s.effect === "Deny");
   if (denies.length > 0) {
     return {

@@ -11,17 +11,20 @@ export class TrustPolicyError extends Error {
 
 const SET_PREFIXES = ["ForAnyValue:", "ForAllValues:"] as const;
 
+/**
+ * Splits `ForAnyValue:StringLikeIfExists` into its set prefix, base operator and `IfExists`. IAM reads operator names
+ * case-insensitively here; at most one set prefix, and `Null` takes no `IfExists` (`NullIfExists` stays an unknown
+ * operator, which the evaluation does not evaluate).
+ */
 function splitOperator(operator: string): Pick<TrustCondition, "base" | "set" | "ifExists"> {
   let rest = operator;
   let set: TrustCondition["set"];
-  for (const prefix of SET_PREFIXES) {
-    // IAM reads operator names case-insensitively.
-    if (rest.toLowerCase().startsWith(prefix.toLowerCase())) {
-      set = prefix.slice(0, -1) as TrustCondition["set"];
-      rest = rest.slice(prefix.length);
-    }
+  const prefix = SET_PREFIXES.find((p) => rest.toLowerCase().startsWith(p.toLowerCase()));
+  if (prefix !== undefined) {
+    set = prefix.slice(0, -1) as TrustCondition["set"];
+    rest = rest.slice(prefix.length);
   }
-  const ifExists = /IfExists$/i.test(rest) && !/^Null$/i.test(rest);
+  const ifExists = /.IfExists$/i.test(rest) && !/^NullIfExists$/i.test(rest);
   const base = ifExists ? rest.slice(0, -"IfExists".length) : rest;
   return set === undefined ? { base, ifExists } : { base, set, ifExists };
 }
@@ -132,7 +135,13 @@ function duplicateMembers(document: string): DuplicateMember[] {
  */
 export function parseTrustPolicy(document: string | object): TrustPolicy {
   let source = typeof document === "string" ? document : JSON.stringify(document);
-  if (/^\s*%7B/i.test(source)) source = decodeURIComponent(source);
+  if (/^\s*%7B/i.test(source)) {
+    try {
+      source = decodeURIComponent(source);
+    } catch {
+      throw new TrustPolicyError("The trust policy is URL-encoded but its encoding is malformed.");
+    }
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(source);
@@ -145,5 +154,7 @@ export function parseTrustPolicy(document: string | object): TrustPolicy {
   const raw = (parsed as Record<string, unknown>)["Statement"];
   if (raw === undefined) throw new TrustPolicyError("The trust policy has no Statement.");
   const items = Array.isArray(raw) ? raw : [raw];
-  return { statements: items.map(statement), duplicates: duplicateMembers(source) };
+  const version = (parsed as Record<string, unknown>)["Version"];
+  const policy = { statements: items.map(statement), duplicates: duplicateMembers(source) };
+  return typeof version === "string" ? { ...policy, version } : policy;
 }

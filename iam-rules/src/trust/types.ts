@@ -90,6 +90,11 @@ export interface DuplicateMember {
 
 /** A trust policy read from its JSON text. */
 export interface TrustPolicy {
+  /**
+   * The policy language version (`Version`). Policy variables are substituted only under `2012-10-17`.
+   * @default - None written: IAM reads the policy as version `2008-10-17`, where `${...}` is literal text.
+   */
+  readonly version?: string;
   readonly statements: readonly TrustStatement[];
   /** Members written twice in one object; only the last of each counts. */
   readonly duplicates: readonly DuplicateMember[];

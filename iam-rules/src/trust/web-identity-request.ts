@@ -1,4 +1,4 @@
-import { claimKey, issuerHostPath } from "./oidc-issuers";
+import { claimKey, issuerHostPath, oidcIssuerKind } from "./oidc-issuers";
 import type { AssumeRoleRequest, ContextValue } from "./types";
 
 /**
@@ -49,7 +49,8 @@ const asContext = (v: unknown): ContextValue | undefined =>
 export function webIdentityRequest(providerArn: string, claims: Readonly<Record<string, unknown>>): AssumeRoleRequest {
   const issuer = issuerHostPath(providerArn);
   const names = ["aud", "sub", "amr"];
-  if (issuer.toLowerCase().startsWith("token.actions.githubusercontent.com")) names.push(...GITHUB_CONTEXT_CLAIMS);
+  // GitHub's issuer exactly (or with an enterprise slug): a host that merely starts with its name is another issuer.
+  if (oidcIssuerKind(issuer) === "github") names.push(...GITHUB_CONTEXT_CLAIMS);
   const context: Record<string, ContextValue> = {};
   for (const name of names) {
     const value = asContext(claims[name]);
