@@ -47,11 +47,14 @@ export function oracleActions(): Promise<OracleAction[]> {
   return loaded;
 }
 
-/** IAM wildcard matching written the obvious way (a regular expression), for short test strings only. */
-export function referenceMatches(pattern: string, text: string): boolean {
+/**
+ * IAM wildcard matching written the obvious way (a regular expression), for short test strings only.
+ * Case-insensitive unless `caseSensitive` (as `StringLike` and `ArnLike` compare).
+ */
+export function referenceMatches(pattern: string, text: string, caseSensitive = false): boolean {
   const body = pattern
     .replace(/[.+^${}()|[\]\\]/g, "\\$&")
     .replace(/\*/g, "[^]*")
     .replace(/\?/g, "[^]");
-  return new RegExp(`^${body}$`, "i").test(text);
+  return new RegExp(`^${body}$`, caseSensitive ? "" : "i").test(text);
 }

@@ -15,6 +15,12 @@ describe("iam-rules: wildcardMatches", () => {
     ["s3:GetObject", "s3:GetObjectAcl", false],
     ["*Object", "s3:GetObjectAcl", false],
     ["a*b*c", "aXbYbZc", true],
+    // a `*` or `?` in the text is an ordinary character: the pattern's `*` still spans it
+    ["*", "*a", true],
+    ["a*b", "a*cb", true],
+    ["repo:octo/*", "repo:octo/*x", true],
+    ["?", "*", true],
+    ["a?", "a*b", false],
   ] as const) {
     it(`${JSON.stringify(pattern)} ${expected ? "matches" : "does not match"} ${JSON.stringify(text)}`, () =>
       assert.equal(wildcardMatches(pattern, text), expected));
@@ -30,6 +36,41 @@ describe("iam-rules: wildcardMatches", () => {
       ),
       { numRuns: 2000 },
     );
+  });
+
+  it("agrees with the reference on texts that hold `*` and `?` themselves", () => {
+    const unit = fc.constantFrom("a", "*", "?", "b");
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 8 }), fc.string({ unit, maxLength: 10 }), (p, t) =>
+        assert.equal(wildcardMatches(p, t), reference(p, t), `${p} vs ${t}`),
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  describe("caseSensitive option", () => {
+    for (const [pattern, text, insensitive, sensitive] of [
+      ["repo:Octo/*", "repo:octo/app", true, false],
+      ["repo:octo/*", "repo:octo/App", true, true],
+      ["arn:aws:iam::*:role/CI", "arn:aws:iam::111122223333:role/ci", true, false],
+      ["S3:Get?bject", "s3:GetObject", true, false],
+    ] as const) {
+      it(`${JSON.stringify(pattern)} vs ${JSON.stringify(text)}: ${insensitive} by default, ${sensitive} case-sensitively`, () => {
+        assert.equal(wildcardMatches(pattern, text), insensitive);
+        assert.equal(wildcardMatches(pattern, text, { caseSensitive: false }), insensitive);
+        assert.equal(wildcardMatches(pattern, text, { caseSensitive: true }), sensitive);
+      });
+    }
+
+    it("agrees with a case-sensitive regular-expression reference", () => {
+      const unit = fc.constantFrom("a", "A", "b", "*", "?");
+      fc.assert(
+        fc.property(fc.string({ unit, maxLength: 8 }), fc.string({ unit, maxLength: 10 }), (p, t) =>
+          assert.equal(wildcardMatches(p, t, { caseSensitive: true }), reference(p, t, true), `${p} vs ${t}`),
+        ),
+        { numRuns: 3000 },
+      );
+    });
   });
 
   it("stays fast on patterns that make a backtracking regular expression explode", () => {
