@@ -101,11 +101,23 @@ const label = (s: TrustStatement): string => (s.sid !== undefined ? `statement "
  * insensitive) and conditions (see {@link conditionHolds}) are all evaluated. The one trust evaluation of keyless: the
  * components, the policy pack, the audit and the test harness's STS front all ask it.
  *
+ * Decided where AWS documents nothing (each held to a reference evaluator in keyless's tests):
+ * - `{"AWS": "*"}` names every AWS principal, but no service and no identity provider; only `"*"` names those.
+ * - Service principals compare case-insensitively, identity providers and AWS ARNs exactly; a session ARN names that
+ *   session only, a role ARN the role and its sessions, an account id or root ARN every principal of the account.
+ * - A condition operator keyless does not evaluate (IP address, binary, `NullIfExists`, unknown names) never lets an
+ *   Allow apply and never keeps a Deny from applying.
+ * - `NotPrincipal` excludes exactly the principals its block names; AWS's warning that it may check the session's
+ *   account and role first is not modelled.
+ *
  * Not modelled: session policies, permissions boundaries and SCPs (they bound what the session can do, not whether it
- * is issued), and the caller's own identity policy for `sts:AssumeRole` across accounts.
+ * is issued), the caller's own identity policy for `sts:AssumeRole` across accounts, and the checks STS makes before
+ * the trust policy (token signature, issuer, audience list, expiry).
  *
  * @param policy - the trust policy: JSON text (URL-encoded as IAM's API returns it, or not) or a parsed
  *   {@link TrustPolicy}
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
  * @example
  * ```ts
  * evaluateTrust(role.AssumeRolePolicyDocument, { principal: { service: "ec2.amazonaws.com" } }).allowed; // true
