@@ -244,11 +244,9 @@ const request: fc.Arbitrary<AssumeRoleRequest> = fc
 const asText = (doc: unknown, encoded: boolean): string =>
   encoded ? encodeURIComponent(JSON.stringify(doc)) : JSON.stringify(doc, null, 2);
 
-describe("iam-rules: evaluateTrust against the reference evaluator (property tests)", () => {
-  // About 0.2 ms a run on a shared runner; the default 20 s would stop a long search.
-  beforeEach(function () {
-    this.timeout(Math.max(20_000, RUNS));
-  });
+describe("iam-rules: evaluateTrust against the reference evaluator (property tests)", function () {
+  // About 0.2 ms a run on a shared runner; the default 20 s would stop a long search (TRUST_RUNS).
+  this.timeout(Math.max(20_000, RUNS));
 
   it(`agrees on allowed, decision and deciding statements for ${RUNS} generated policies and requests`, () => {
     const seen = { Allow: 0, ExplicitDeny: 0, ImplicitDeny: 0 };
