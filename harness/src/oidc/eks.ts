@@ -30,13 +30,15 @@ const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /**
- * An EKS cluster's OIDC issuer URL, `https://oidc.eks.<region>.amazonaws.com/id/<id>`.
+ * An EKS cluster's OIDC issuer URL, `https://oidc.eks.<region>.amazonaws.com/id/<id>`: the URL its IAM OIDC provider
+ * is created for and the `iss` of its service account tokens.
  *
- * @param id - the cluster's OIDC id (32 upper-case hex characters)
- * @default id - A random one.
+ * @param region - the cluster's region, such as us-east-1
+ * @param id - the cluster's OIDC id (upper-case hex); a random 32-character one when left out
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/enable-iam-roles-for-service-accounts.html
  * @example
  * ```ts
- * const issuer = await startOidcIssuer({ issuer: eksOidcIssuerUrl("us-east-1") });
+ * const cluster = await startOidcIssuer({ issuer: eksOidcIssuerUrl("us-east-1") });
  * ```
  */
 export function eksOidcIssuerUrl(region: string, id: string = randomBytes(16).toString("hex").toUpperCase()): string {
@@ -59,6 +61,7 @@ export function eksOidcIssuerUrl(region: string, id: string = randomBytes(16).to
  * The claims of a pod's projected service account token for IRSA (without `iss` and the times, which the issuer
  * sets): `aud`, `sub` and `kubernetes.io` (namespace, pod, service account, with uids).
  *
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
  * @example
  * ```ts
  * eksServiceAccountClaims({ namespace: "payments", serviceAccount: "api" }).sub; // "system:serviceaccount:payments:api"

@@ -14,6 +14,12 @@ export type OidcHarnessErrorCode =
 /**
  * Thrown by the OIDC issuer, the STS front and the web-identity chain. Never carries a token or a secret key: messages
  * name the argument, the AWS error code and AWS's message.
+ *
+ * @example
+ * ```ts
+ * await assert.rejects(callerIdentityThroughWebIdentity({ token, roleArn, stsEndpoint }), (err) =>
+ *   err instanceof OidcHarnessError && err.awsCode === "AccessDenied" && err.httpStatusCode === 403);
+ * ```
  */
 export class OidcHarnessError extends Error {
   readonly code: OidcHarnessErrorCode;

@@ -14,11 +14,20 @@ export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.co
 export interface GitHubActionsClaimsOptions {
   /** The repository running the workflow, `OWNER/REPO`. */
   readonly repository: string;
-  /** A push to this branch: `ref` `refs/heads/<branch>`, `sub` `repo:OWNER/REPO:ref:refs/heads/<branch>`. */
+  /**
+   * A push to this branch: `ref` `refs/heads/<branch>`, `sub` `repo:OWNER/REPO:ref:refs/heads/<branch>`.
+   * @default - None: exactly one of `branch`, `tag` and `pullRequest` is given.
+   */
   readonly branch?: string;
-  /** A push of this tag: `ref` `refs/tags/<tag>`. */
+  /**
+   * A push of this tag: `ref` `refs/tags/<tag>`.
+   * @default - None: exactly one of `branch`, `tag` and `pullRequest` is given.
+   */
   readonly tag?: string;
-  /** A `pull_request` run of this pull request number: `ref` `refs/pull/<n>/merge`, `sub` `repo:OWNER/REPO:pull_request`. */
+  /**
+   * A `pull_request` run of this pull request number: `ref` `refs/pull/<n>/merge`, `sub` `repo:OWNER/REPO:pull_request`.
+   * @default - None: exactly one of `branch`, `tag` and `pullRequest` is given.
+   */
   readonly pullRequest?: number;
   /**
    * The job's deployment environment: `sub` becomes `repo:OWNER/REPO:environment:<name>` whatever the event.
@@ -53,6 +62,7 @@ const idOf = (name: string): string => String(createHash("sha256").update(name).
  * `job_workflow_ref`, `actor`, `run_id`, ... The `sub` follows GitHub's rule: an environment first, else a pull
  * request, else the ref.
  *
+ * @see https://docs.github.com/en/actions/reference/security/oidc#oidc-token-claims
  * @example
  * ```ts
  * githubActionsClaims({ repository: "acme/payments", branch: "main" }).sub;

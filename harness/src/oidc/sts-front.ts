@@ -83,6 +83,8 @@ const HOP_BY_HOP = new Set(["host", "connection", "content-length", "transfer-en
  * `InvalidIdentityToken` (400) or `ExpiredTokenException` (400) for the token. Every other call (GetCallerIdentity,
  * AssumeRole, ...) is forwarded unchanged. Tokens are never logged.
  *
+ * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html
  * @example
  * ```ts
  * const front = await serveStsFront({ issuers: [github] });

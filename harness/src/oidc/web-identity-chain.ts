@@ -61,6 +61,7 @@ export interface WebIdentityChainIdentity {
  * @throws {@link OidcHarnessError} `StsRefused` with `awsCode` (`AccessDenied`, `InvalidIdentityToken`,
  *   `ExpiredTokenException`) and `httpStatusCode` when STS refuses the token; `ChainFailed` when the child fails
  *   otherwise.
+ * @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-assume-role-credentials.html
  * @example
  * ```ts
  * const who = await callerIdentityThroughWebIdentity({ token, roleArn, sessionName: "deploy", stsEndpoint: front.endpoint });
