@@ -3,6 +3,7 @@ export * from "./engine";
 export * from "./imds";
 export * from "./leftovers";
 export * from "./localstack";
+export * from "./oidc";
 export { motoEndpoint } from "./provider/clients";
 export { type AwsProviderMode, awsProviderMode, installAwsProvider, realProviderConfig } from "./provider/plugin";
 export {

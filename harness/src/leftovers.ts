@@ -7,6 +7,7 @@ import { paginateListTables } from "@aws-sdk/client-dynamodb";
 import { paginateDescribeInstances, paginateDescribeLaunchTemplates } from "@aws-sdk/client-ec2";
 import { paginateListTaskDefinitions } from "@aws-sdk/client-ecs";
 import {
+  ListOpenIDConnectProvidersCommand,
   paginateListAccessKeys,
   paginateListAttachedRolePolicies,
   paginateListInstanceProfiles,
@@ -100,6 +101,13 @@ const LISTERS: Readonly<Record<string, Lister>> = {
   "aws:iam/policy:Policy": (c, _rs, pageSize) =>
     collect(paginateListPolicies({ client: c.iam, pageSize }, { Scope: "Local" }), (p) =>
       (p.Policies ?? []).map((x) => x.Arn),
+    ),
+  // IAM does not page this listing: one call returns every provider of the account.
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": async (c) =>
+    new Set(
+      ((await c.iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? []).flatMap((p) =>
+        p.Arn ? [p.Arn] : [],
+      ),
     ),
   "aws:iam/user:User": (c, _rs, pageSize) =>
     collect(paginateListUsers({ client: c.iam, pageSize }, {}), (p) => (p.Users ?? []).map((x) => x.UserName)),

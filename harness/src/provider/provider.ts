@@ -10,6 +10,7 @@ import { iamHandlers } from "./iam";
 import { invokeHandlers } from "./invokes";
 import { lambdaHandlers } from "./lambda";
 import { logsHandlers } from "./logs";
+import { oidcProviderHandlers, oidcProviderInvokes } from "./oidc-provider";
 import { AwsProviderError, autoName, awsCode, containsUnknown, deepEqual, jsonEqual, prefixedName } from "./properties";
 import { route53Handlers } from "./route53";
 import { s3Handlers } from "./s3";
@@ -35,6 +36,7 @@ export interface ProviderLogger {
 export const RESOURCE_HANDLERS: ReadonlyMap<string, ResourceHandler> = new Map(
   [
     ...iamHandlers,
+    ...oidcProviderHandlers,
     ...ec2Handlers,
     ...lambdaHandlers,
     ...ecsHandlers,
@@ -46,7 +48,9 @@ export const RESOURCE_HANDLERS: ReadonlyMap<string, ResourceHandler> = new Map(
 );
 
 /** Every invoke, by token. */
-export const INVOKE_HANDLERS: ReadonlyMap<string, InvokeHandler> = new Map(invokeHandlers.map((h) => [h.token, h]));
+export const INVOKE_HANDLERS: ReadonlyMap<string, InvokeHandler> = new Map(
+  [...invokeHandlers, ...oidcProviderInvokes].map((h) => [h.token, h]),
+);
 
 /** Provider settings honoured: anything else on an explicit provider is refused, never dropped. */
 const HONOURED_CONFIG = new Set([

@@ -170,6 +170,11 @@ const TYPE_KINDS: Record<string, Record<string, TypeSpec>> = {
   "aws:iam/role:Role": { assumeRolePolicy: STRING, maxSessionDuration: INTEGER, forceDetachPolicies: BOOLEAN },
   "aws:iam/policy:Policy": { policyId: STRING, attachmentCount: INTEGER },
   "aws:iam/user:User": { forceDestroy: BOOLEAN },
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
+    url: STRING,
+    clientIdLists: STRINGS,
+    thumbprintLists: STRINGS,
+  },
   "aws:cloudwatch/logGroup:LogGroup": {
     retentionInDays: INTEGER,
     kmsKeyId: STRING,
@@ -281,6 +286,7 @@ export const COMPUTED: Record<string, readonly string[]> = {
   "aws:iam/instanceProfile:InstanceProfile": ["arn", "uniqueId", "createDate", "tagsAll"],
   "aws:iam/policy:Policy": ["arn", "policyId", "attachmentCount", "tagsAll"],
   "aws:iam/user:User": ["arn", "uniqueId", "tagsAll"],
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ["arn", "tagsAll"],
   "aws:iam/userPolicy:UserPolicy": [],
   "aws:iam/accessKey:AccessKey": ["secret", "createDate"],
   "aws:ec2/instance:Instance": [
@@ -326,6 +332,7 @@ const REQUIRED_INPUTS: Record<string, readonly string[]> = {
   "aws:iam/policy:Policy": ["policy"],
   "aws:iam/userPolicy:UserPolicy": ["policy", "user"],
   "aws:iam/accessKey:AccessKey": ["user"],
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ["clientIdLists", "url"],
   "aws:lambda/function:Function": ["role"],
   "aws:ecs/taskDefinition:TaskDefinition": ["containerDefinitions", "family"],
 };
@@ -376,6 +383,18 @@ const FUNCTIONS: Record<string, { inputs: Properties; outputs: Properties; requi
       state: STRING,
       tags: STRING_MAP,
       virtualizationType: STRING,
+    },
+  },
+  // Exactly one of arn and url (the provider refuses both or neither).
+  "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": {
+    inputs: { arn: STRING, tags: STRING_MAP, url: STRING },
+    outputs: {
+      arn: STRING,
+      clientIdLists: STRINGS,
+      id: STRING,
+      tags: STRING_MAP,
+      thumbprintLists: STRINGS,
+      url: STRING,
     },
   },
   // sourcePolicyDocuments / overridePolicyDocuments are refused by the provider, so they are absent here.

@@ -14,11 +14,13 @@ import {
   AttachRolePolicyCommand,
   CreateAccessKeyCommand,
   CreateInstanceProfileCommand,
+  CreateOpenIDConnectProviderCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
   CreateUserCommand,
   DeleteAccessKeyCommand,
   DeleteInstanceProfileCommand,
+  DeleteOpenIDConnectProviderCommand,
   DeletePolicyCommand,
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
@@ -155,6 +157,15 @@ describe("harness: findLeftovers lists every type the provider implements, page 
         const keyId = key.AccessKey?.AccessKeyId as string;
         cleanups.push(() => iam.send(new DeleteAccessKeyCommand({ UserName: name, AccessKeyId: keyId })));
         add("aws:iam/accessKey:AccessKey", keyId, { user: name });
+        const oidc = await iam.send(
+          new CreateOpenIDConnectProviderCommand({
+            Url: `https://oidc.keyless.test/${name}`,
+            ClientIDList: ["sts.amazonaws.com"],
+          }),
+        );
+        const oidcArn = oidc.OpenIDConnectProviderArn as string;
+        cleanups.push(() => iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: oidcArn })));
+        add("aws:iam/openIdConnectProvider:OpenIdConnectProvider", oidcArn);
         const run = await ec2.send(new RunInstancesCommand({ ImageId: "ami-03cf127a", MinCount: 1, MaxCount: 1 }));
         const instanceId = run.Instances?.[0]?.InstanceId as string;
         cleanups.push(() => ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })));

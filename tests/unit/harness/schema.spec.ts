@@ -169,6 +169,16 @@ describe("harness: aws package schema of the LocalStack provider", () => {
     assert.deepEqual(bucket.properties["bucketDomainName"], { type: "string" });
     assert.equal(bucket.inputProperties["bucketDomainName"], undefined);
     assert.ok(bucket.required?.includes("bucket"), "the bucket name is auto-named, so always present");
+    const oidc = resources["aws:iam/openIdConnectProvider:OpenIdConnectProvider"] as ResourceSpec;
+    assert.deepEqual(oidc.inputProperties["url"], { type: "string" });
+    assert.deepEqual(oidc.inputProperties["clientIdLists"], { type: "array", items: { type: "string" } });
+    assert.deepEqual(oidc.inputProperties["thumbprintLists"], { type: "array", items: { type: "string" } });
+    assert.deepEqual(oidc.requiredInputs, ["clientIdLists", "url"], "thumbprintLists is optional in pulumi-aws 7");
+    assert.deepEqual(oidc.properties["arn"], { type: "string" });
+    assert.equal(oidc.inputProperties["arn"], undefined);
+    const getOidc = functions["aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"];
+    assert.deepEqual(Object.keys(getOidc?.inputs.properties ?? {}).sort(), ["arn", "tags", "url"]);
+    assert.deepEqual(getOidc?.outputs.properties?.["clientIdLists"], { type: "array", items: { type: "string" } });
     const zone = resources["aws:route53/zone:Zone"] as ResourceSpec;
     assert.deepEqual(zone.properties["nameServers"], { type: "array", items: { type: "string" } });
     assert.deepEqual(zone.inputProperties["comment"], { type: "string" });
