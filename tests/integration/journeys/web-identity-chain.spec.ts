@@ -29,7 +29,10 @@ import {
 import * as aws from "@pulumi/aws";
 
 const ACCOUNT = "000000000000";
-const GITHUB_HOST = "token.actions.githubusercontent.com";
+// GitHub Enterprise Cloud's issuer form (`…/<enterprise slug>`): IAM holds one provider per URL per account, and the
+// github-actions-oidc example creates the plain one in the same LocalStack while this spec runs beside it.
+const GITHUB_ISSUER = `${GITHUB_ACTIONS_ISSUER}/keyless-journey`;
+const GITHUB_HOST = GITHUB_ISSUER.replace("https://", "");
 
 /** A hand-written trust policy: the OIDC provider may assume the role under `conditions`. */
 function webIdentityTrust(providerArn: string, conditions: Record<string, Record<string, string>>): string {
@@ -73,16 +76,16 @@ describe("journey: the web-identity credential chain (GitHub Actions, EKS IRSA) 
 
   before(async () => {
     await requireLocalStack(["iam", "sts"]);
-    github = await startOidcIssuer({ issuer: GITHUB_ACTIONS_ISSUER });
+    github = await startOidcIssuer({ issuer: GITHUB_ISSUER });
     eks = await startOidcIssuer({ issuer: eksIssuer });
     // The forger names GitHub's issuer but signs with its own key, which STS cannot find among GitHub's.
-    forger = await startOidcIssuer({ issuer: GITHUB_ACTIONS_ISSUER });
+    forger = await startOidcIssuer({ issuer: GITHUB_ISSUER });
     front = await serveStsFront({ issuers: [github, eks] });
     t = await TestStack.create({
       program: async () => {
         // Plain resources and hand-written trust: what a team writes without keyless's OIDC components.
         const githubOidc = new aws.iam.OpenIdConnectProvider("github", {
-          url: GITHUB_ACTIONS_ISSUER,
+          url: GITHUB_ISSUER,
           clientIdLists: ["sts.amazonaws.com"],
         });
         const eksOidc = new aws.iam.OpenIdConnectProvider("eks", {
@@ -242,7 +245,7 @@ describe("journey: the web-identity credential chain (GitHub Actions, EKS IRSA) 
       githubActionsClaims({ repository: "acme/payments", branch: "feature" }),
     );
     const [header, , signature] = genuine.split(".");
-    const payload = Buffer.from(JSON.stringify({ ...trusted, iss: GITHUB_ACTIONS_ISSUER, exp: 4102444800 })).toString(
+    const payload = Buffer.from(JSON.stringify({ ...trusted, iss: GITHUB_ISSUER, exp: 4102444800 })).toString(
       "base64url",
     );
     await assert.rejects(
