@@ -123,7 +123,7 @@ describe("OidcProvider", () => {
   describe("validation", () => {
     const badUrls: [string, string, RegExp][] = [
       ["http://gitlab.example.com", "plain http", /must start with https:\/\//],
-      ["https://gitlab.example.com/", "a trailing slash", /Use "https:\/\/gitlab.example.com"/],
+      ["https://gitlab.example.com/", "a trailing slash", /must not end with "\/"/],
       ["https://gitlab.example.com:8443", "a port", /must not carry credentials or a port/],
       ["https://user@gitlab.example.com", "credentials", /must not carry credentials or a port/],
       ["https://gitlab.example.com?x=1", "a query", /must not have a query or fragment/],
