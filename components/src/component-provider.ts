@@ -6,6 +6,12 @@ import { EcsTaskRoles } from "./ecs/ecs-task-roles";
 import { InstanceProfile } from "./iam/instance-profile";
 import { WorkloadRole } from "./iam/workload-role";
 import { LambdaExecutionRole } from "./lambda/lambda-execution-role";
+import { EksPodIdentityRole } from "./oidc/eks-pod-identity-role";
+import { EksServiceAccountRole } from "./oidc/eks-service-account-role";
+import { GitHubActionsRole } from "./oidc/github-actions-role";
+import { GitLabCiRole } from "./oidc/gitlab-ci-role";
+import { OidcProvider } from "./oidc/oidc-provider";
+import { PulumiCloudRole } from "./oidc/pulumi-cloud-role";
 
 /**
  * The Pulumi package name other languages see: resource types are `keyless:index:<Component>`.
@@ -35,6 +41,12 @@ export function componentProviderOptions(): ComponentProviderOptions {
       SecureLaunchTemplate,
       LambdaExecutionRole,
       EcsTaskRoles,
+      OidcProvider,
+      GitHubActionsRole,
+      GitLabCiRole,
+      PulumiCloudRole,
+      EksServiceAccountRole,
+      EksPodIdentityRole,
     ],
   };
 }

@@ -22,6 +22,18 @@ export const KeylessErrorCode = {
   UntrustedRole: "UntrustedRole",
   /** A trust condition was asked for a service where AWS does not document it. */
   UnsupportedTrustCondition: "UnsupportedTrustCondition",
+  /**
+   * A wildcard (`*`, `?`) stands in a part of a web-identity subject that names who may assume the role: a GitHub
+   * owner or repository, a GitLab group or project, a Pulumi organization or project, a Kubernetes namespace or
+   * service account.
+   */
+  WildcardSubject: "WildcardSubject",
+  /** A role is given the IAM OIDC provider of another issuer than the one whose tokens it trusts. */
+  IssuerMismatch: "IssuerMismatch",
+  /** An existing IAM OIDC provider does not list an audience (client ID) the tokens carry. */
+  MissingAudience: "MissingAudience",
+  /** A role that pull-request workflows may assume grants write access, without an opt-out and its reason. */
+  WriteFromPullRequests: "WriteFromPullRequests",
   /** User data contains something the credential scanner reports. */
   UserDataContainsCredentials: "UserDataContainsCredentials",
   /** Environment variables (of a Lambda function) contain something the credential scanner reports. */

@@ -1,6 +1,6 @@
 /**
  * @keyless/aws: Pulumi components for keyless AWS compute. Workloads get temporary credentials from roles (instance
- * profiles, Lambda and ECS roles), never static keys.
+ * profiles, Lambda and ECS roles, roles for CI pipelines, Pulumi Cloud and EKS pods), never static keys.
  *
  * @example
  * ```ts
@@ -19,3 +19,4 @@ export * from "./errors";
 export * from "./harden";
 export * from "./iam";
 export * from "./lambda";
+export * from "./oidc";

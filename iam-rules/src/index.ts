@@ -12,6 +12,7 @@ export {
   privilegeEscalationActions,
   privilegeEscalations,
 } from "./privilege-escalation";
+export { readOnlyManagedPolicies, readOnlyManagedPolicy } from "./read-only-managed-policies";
 export { isUnboundedResource, type UnboundedWrite, unboundedWrites } from "./resource-scope";
 export * from "./trust";
 export { wildcardMatches } from "./wildcard";

@@ -26,6 +26,11 @@ function autoName(name: string): string {
   return `${name}-${h.toString(36).padStart(7, "0").slice(0, 7)}`;
 }
 
+/** The ARN IAM gives the OIDC provider of an issuer URL in the mock account. */
+function oidcProviderArn(url: string): string {
+  return `arn:aws:iam::${ACCOUNT}:oidc-provider/${String(url).replace(/^https:\/\//, "")}`;
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: mock state is untyped JSON
 function computed(type: string, name: string, inputs: any): Record<string, unknown> {
   const physical = inputs.name ?? autoName(name);
@@ -43,6 +48,8 @@ function computed(type: string, name: string, inputs: any): Record<string, unkno
       return { name: physical, arn: `arn:aws:iam::${ACCOUNT}:instance-profile${inputs.path ?? "/"}${physical}` };
     case "aws:iam/rolePolicy:RolePolicy":
       return { name: physical };
+    case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+      return { arn: oidcProviderArn(inputs.url) };
     case "aws:ec2/instance:Instance":
       return { arn: `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0mock`, privateIp: "10.0.0.10" };
     case "aws:ec2/launchTemplate:LaunchTemplate":
@@ -125,6 +132,11 @@ export function useMocks(defaults: MockOptions = {}): MockRecorder {
           return { id: unknown ? undefined : `${args.name}-id`, state };
         },
         call(args: pulumi.runtime.MockCallArgs) {
+          if (args.token === "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider") {
+            // An existing provider, as IAM lists it: the URL without scheme, the audience AWS's own clients use.
+            const arn = oidcProviderArn(args.inputs.url);
+            return { arn, id: arn, url: arn.split("oidc-provider/")[1], clientIdLists: ["sts.amazonaws.com"] };
+          }
           if (args.token === "aws:index/getPartition:getPartition") {
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws", reverseDnsPrefix: "com.amazonaws" };
           }

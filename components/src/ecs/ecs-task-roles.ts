@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
 import type { PolicyStatement } from "../iam/policy-statement";
 import { WorkloadService } from "../iam/principals";
-import { buildRole, type RolePermissionsArgs, validateWorkloadRoleArgs } from "../iam/workload-role";
+import { buildRole, type RolePermissionsArgs, serviceTrust, validateWorkloadRoleArgs } from "../iam/workload-role";
 
 /**
  * Arguments of {@link EcsTaskRoles}. The {@link RolePermissionsArgs} fields configure the task role (the
@@ -147,16 +147,24 @@ export class EcsTaskRoles extends pulumi.ComponentResource {
     super("keyless:aws:EcsTaskRoles", name, {}, opts);
     const trust = { trustSourceAccount: a.trustSourceAccount, trustSourceArn: a.trustSourceArn };
     const { secretArns: _s, parameterArns: _p, secretKmsKeyArns: _k, ...taskArgs } = a;
-    const task = buildRole(this, `${name}-task`, { ...taskArgs, service: WorkloadService.EcsTasks });
+    const task = buildRole(
+      this,
+      `${name}-task`,
+      taskArgs,
+      serviceTrust({ ...trust, service: WorkloadService.EcsTasks }),
+    );
     const statements = executionStatements(a);
-    const execution = buildRole(this, `${name}-execution`, {
-      service: WorkloadService.EcsTasks,
-      ...trust,
-      description: "keyless ECS task execution role",
-      path: a.path,
-      tags: a.tags,
-      statements: statements.length > 0 ? statements : undefined,
-    });
+    const execution = buildRole(
+      this,
+      `${name}-execution`,
+      {
+        description: "keyless ECS task execution role",
+        path: a.path,
+        tags: a.tags,
+        statements: statements.length > 0 ? statements : undefined,
+      },
+      serviceTrust({ ...trust, service: WorkloadService.EcsTasks }),
+    );
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
     new aws.iam.RolePolicyAttachment(
       `${name}-execution-managed`,

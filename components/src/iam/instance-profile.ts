@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
 import { shortHash } from "../private/hash";
 import { servicePrincipal, trustsPrincipal, WorkloadService } from "./principals";
-import { buildRole, type RolePermissionsArgs, trustedServiceOf, validateRoleArgs } from "./workload-role";
+import { buildRole, type RolePermissionsArgs, serviceTrust, trustedServiceOf, validateRoleArgs } from "./workload-role";
 
 /**
  * Arguments of {@link InstanceProfile}: either an existing `role` that trusts `ec2.amazonaws.com`, or the permissions
@@ -118,7 +118,7 @@ export function buildProfile(
           return n;
         });
   } else {
-    const built = buildRole(parent, name, { ...args, service: WorkloadService.Ec2, tags: args.tags }, prefix);
+    const built = buildRole(parent, name, args, serviceTrust({ service: WorkloadService.Ec2 }), prefix);
     role = built.role;
     policy = built.policy;
     attachments = built.attachments;

@@ -218,22 +218,54 @@ export interface BuiltRole {
 }
 
 /**
- * Registers the role, its inline policy and its managed policy attachments as children of `parent`.
- * Arguments must already have passed {@link validateWorkloadRoleArgs}.
+ * Who may assume a role built by {@link buildRole}: the trust policy and what the role says of it.
  * @internal
  */
-export function buildRole(parent: pulumi.Resource, name: string, args: WorkloadRoleArgs, prefix = ""): BuiltRole {
-  const principal = servicePrincipal(args.service);
+export interface RoleTrust {
+  /** The trust (assume-role) policy JSON. */
+  readonly assumeRolePolicy: pulumi.Input<string>;
+  /** The description used when the caller gives none. */
+  readonly defaultDescription: pulumi.Input<string>;
+  /** The compute service the policy trusts, when it is one of {@link WorkloadService}. */
+  readonly service?: WorkloadService;
+}
+
+/**
+ * The trust of a role for one compute service, with its confused-deputy conditions.
+ * @internal
+ */
+export function serviceTrust(
+  args: Pick<WorkloadRoleArgs, "service" | "trustSourceAccount" | "trustSourceArn">,
+): RoleTrust {
+  return {
+    assumeRolePolicy: trustPolicy(args.service, {
+      sourceAccount: args.trustSourceAccount,
+      sourceArn: args.trustSourceArn,
+    }),
+    defaultDescription: `keyless workload role for ${servicePrincipal(args.service)}`,
+    service: args.service,
+  };
+}
+
+/**
+ * Registers the role (trusting whom `trust` says), its inline policy and its managed policy attachments as children
+ * of `parent`. Arguments must already have passed {@link validateRoleArgs}.
+ * @internal
+ */
+export function buildRole(
+  parent: pulumi.Resource,
+  name: string,
+  args: RolePermissionsArgs,
+  trust: RoleTrust,
+  prefix = "",
+): BuiltRole {
   const userTags = args.tags ?? {};
   const tags = { ...userTags, ...exceptionTags(args) };
   const role = new aws.iam.Role(
     `${name}-role`,
     {
-      assumeRolePolicy: trustPolicy(args.service, {
-        sourceAccount: args.trustSourceAccount,
-        sourceArn: args.trustSourceArn,
-      }),
-      description: args.description ?? `keyless workload role for ${principal}`,
+      assumeRolePolicy: trust.assumeRolePolicy,
+      description: args.description ?? trust.defaultDescription,
       path: args.path ?? "/",
       maxSessionDuration: args.maxSessionDuration ?? 3600,
       permissionsBoundary: args.permissionsBoundary,
@@ -242,7 +274,7 @@ export function buildRole(parent: pulumi.Resource, name: string, args: WorkloadR
     },
     { parent },
   );
-  roleServices.set(role, args.service);
+  if (trust.service !== undefined) roleServices.set(role, trust.service);
 
   let policy: aws.iam.RolePolicy | undefined;
   const statements = args.statements;
@@ -307,7 +339,7 @@ export class WorkloadRole extends pulumi.ComponentResource {
   constructor(name: string, args: WorkloadRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     validateWorkloadRoleArgs(args);
     super("keyless:aws:WorkloadRole", name, {}, opts);
-    const built = buildRole(this, name, args);
+    const built = buildRole(this, name, args, serviceTrust(args));
     this.role = built.role;
     if (built.policy !== undefined) this.policy = built.policy;
     this.policyAttachments = built.attachments;

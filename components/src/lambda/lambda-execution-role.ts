@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
 import { WorkloadService } from "../iam/principals";
-import { buildRole, type RolePermissionsArgs, validateRoleArgs } from "../iam/workload-role";
+import { buildRole, type RolePermissionsArgs, serviceTrust, validateRoleArgs } from "../iam/workload-role";
 
 /**
  * Arguments of {@link LambdaExecutionRole}.
@@ -85,7 +85,7 @@ export class LambdaExecutionRole extends pulumi.ComponentResource {
     const a = args ?? {};
     validateLambdaArgs(a);
     super("keyless:aws:LambdaExecutionRole", name, {}, opts);
-    const built = buildRole(this, name, { ...a, service: WorkloadService.Lambda });
+    const built = buildRole(this, name, a, serviceTrust({ service: WorkloadService.Lambda }));
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
     const managed = (policyName: string) =>
       pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/${policyName}`;

@@ -75,8 +75,11 @@ const scope = (parts: SubjectPart[] | undefined): SubjectScope =>
  * - GitHub `sub`: `repo:OWNER/REPO:…` or the immutable `repo:OWNER@ID/REPO@ID:…`: owner and repository.
  * - GitHub `job_workflow_ref`: `OWNER/REPO/.github/workflows/FILE@REF`: owner and repository.
  * - GitLab: `project_path:GROUP/…/PROJECT:ref_type:…`: every group and the project.
- * - Pulumi Cloud: `pulumi:deploy:org:ORG:project:PROJECT:…` (Deployments) and
- *   `pulumi:environments:org:ORG:env:PROJECT/ENV` (ESC): organisation and project.
+ * - Pulumi Cloud: `pulumi:deploy:org:ORG:project:PROJECT:…` (Deployments),
+ *   `pulumi:environments:org:ORG:env:PROJECT/ENV` (ESC, default) and, when the environment sets
+ *   `subjectAttributes`, `pulumi:environments:pulumi.organization.login:ORG:<attribute>:<value>…` (ESC): organisation
+ *   and project, the project read from a `currentEnvironment.name` or `rootEnvironment.name` attribute (missing: not
+ *   scoped).
  * - EKS: `system:serviceaccount:NAMESPACE:NAME`: namespace and service account.
  * - Any other issuer: the value must hold some fixed text, not only wildcards.
  *
@@ -107,7 +110,8 @@ export function subjectScope(kind: OidcIssuerKind, claim: string, value: string)
       const deploy = /^pulumi:deploy:org:([^:]*):project:([^:]*):.+$/.exec(value);
       if (deploy !== null) return scope([part("organization", deploy[1] ?? ""), part("project", deploy[2] ?? "")]);
       const env = /^pulumi:environments:org:([^:]*):env:([^/:]*)\/.+$/.exec(value);
-      return scope(env === null ? undefined : [part("organization", env[1] ?? ""), part("project", env[2] ?? "")]);
+      if (env !== null) return scope([part("organization", env[1] ?? ""), part("project", env[2] ?? "")]);
+      return pulumiSubjectAttributes(value);
     }
     case "eks": {
       const m = /^system:serviceaccount:([^:]*):([^:]*)$/.exec(value);
@@ -116,4 +120,21 @@ export function subjectScope(kind: OidcIssuerKind, claim: string, value: string)
     default:
       return { wellFormed: true, parts: [part("subject", value.replace(/[*?]/g, ""))], scoped: /[^*?]/.test(value) };
   }
+}
+
+/**
+ * An ESC subject built from `subjectAttributes`: the fixed prefix, then `:<attribute>:<value>` pairs in the order the
+ * environment lists them. The environment attributes' values are `PROJECT/ENV`, so the first of them gives the project.
+ * @see https://www.pulumi.com/docs/esc/guides/configuring-oidc/#custom-token-claim
+ */
+function pulumiSubjectAttributes(value: string): SubjectScope {
+  const m = /^pulumi:environments:pulumi\.organization\.login:([^:]*)((?::[^:]+:[^:]*)*)$/.exec(value);
+  if (m === null) return scope(undefined);
+  const pairs = [...(m[2] ?? "").matchAll(/:([^:]+):([^:]*)/g)];
+  const at = pairs.findIndex((p) => p[1] === "currentEnvironment.name" || p[1] === "rootEnvironment.name");
+  // A wildcard before the environment attribute could stand for other attributes, this one included.
+  const hidden = pairs.slice(0, at).some((p) => /[*?]/.test(p[0]));
+  const environment = at < 0 || hidden ? undefined : pairs[at];
+  const project = environment === undefined ? "" : (/^([^/]*)\/.+$/.exec(environment[2] ?? "")?.[1] ?? "");
+  return scope([part("organization", m[1] ?? ""), part("project", project)]);
 }

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { componentProviderOptions, KeylessErrorCode, PACKAGE_NAME } from "@keyless/aws";
+import { evaluateTrust, webIdentityRequest } from "@keyless/iam-rules";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { resolved, useMocks } from "../../support/mocks";
@@ -24,8 +25,14 @@ describe("component provider", () => {
     assert.equal(schema.version, "0.1.0");
     assert.deepEqual(Object.keys(schema.resources).sort(), [
       "keyless:index:EcsTaskRoles",
+      "keyless:index:EksPodIdentityRole",
+      "keyless:index:EksServiceAccountRole",
+      "keyless:index:GitHubActionsRole",
+      "keyless:index:GitLabCiRole",
       "keyless:index:InstanceProfile",
       "keyless:index:LambdaExecutionRole",
+      "keyless:index:OidcProvider",
+      "keyless:index:PulumiCloudRole",
       "keyless:index:SecureInstance",
       "keyless:index:SecureLaunchTemplate",
       "keyless:index:WorkloadRole",
@@ -87,6 +94,36 @@ describe("component provider", () => {
     assert.equal(instance.userData, "#!/bin/bash\necho hi\n");
     const policy = JSON.parse(mocks.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
     assert.deepEqual(policy.Statement, [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }]);
+  });
+
+  it("derives the web-identity roles' arguments: scopes as lists, the opt-out as an object, permissions inherited", () => {
+    const gh = schema.resources["keyless:index:GitHubActionsRole"];
+    assert.deepEqual(gh.requiredInputs, ["providerArn"]);
+    assert.equal(gh.inputProperties.branches.items.type, "string");
+    assert.equal(gh.inputProperties.pullRequests.type, "boolean");
+    assert.match(gh.inputProperties.allowWriteFromPullRequests.$ref, /PullRequestWriteException$/);
+    assert.ok(gh.inputProperties.statements, "the permissions of RolePermissionsArgs");
+    assert.equal(gh.properties.trustPolicy.type, "string");
+    assert.deepEqual(schema.resources["keyless:index:OidcProvider"].requiredInputs, ["url"]);
+    assert.deepEqual(schema.resources["keyless:index:EksPodIdentityRole"].requiredInputs.sort(), [
+      "clusterArn",
+      "namespace",
+      "serviceAccount",
+    ]);
+  });
+
+  it("constructs a GitHubActionsRole whose trust policy admits only the repository's branch", async () => {
+    const providerArn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+    const result = await provider.construct(
+      "ci",
+      "keyless:index:GitHubActionsRole",
+      { providerArn: pulumi.output(providerArn), repository: "acme/web", branches: ["main"] },
+      {},
+    );
+    const policy = (await resolved(result.state["trustPolicy"] as pulumi.Output<string>))!;
+    const request = (sub: string) => webIdentityRequest(providerArn, { aud: "sts.amazonaws.com", sub });
+    assert.equal(evaluateTrust(policy, request("repo:acme/web:ref:refs/heads/main")).allowed, true);
+    assert.equal(evaluateTrust(policy, request("repo:acme/web:pull_request")).allowed, false);
   });
 
   it("refuses bad input through the provider with the same error", async () => {
