@@ -37,11 +37,13 @@ function principalNamed(block: TrustStatement["principal"], principal: TrustPrin
   if (block === "*") return true;
   const ids = (type: string): readonly string[] =>
     Object.entries(block).find(([t]) => t.toLowerCase() === type.toLowerCase())?.[1] ?? [];
+  // `{"AWS": "*"}` is every principal, like `"*"`: IAM documents the two as the same, so it also names services and
+  // web identities.
+  if (ids("AWS").includes("*")) return true;
   if ("service" in principal) {
     return ids("Service").some((id) => id === "*" || id.toLowerCase() === principal.service.toLowerCase());
   }
   if ("federated" in principal) return ids("Federated").some((id) => id === "*" || id === principal.federated);
-  // `{"AWS": "*"}` is every principal, like `"*"`.
   return ids("AWS").some((id) => awsIdentifierMatches(id, principal.aws));
 }
 
