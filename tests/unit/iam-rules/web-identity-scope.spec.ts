@@ -45,7 +45,7 @@ const github = (sub: string | string[], operator = "StringLike"): string =>
       : { StringEquals: AUD, [operator]: { [`${GITHUB}:sub`]: sub } },
   );
 
-const codes = (policy: string): string[] => webIdentityTrustFindings(policy).map((f) => f.code);
+const codes = (policy: string | object): string[] => webIdentityTrustFindings(policy).map((f) => f.code);
 
 function only(policy: string, code: string): WebIdentityTrustFinding {
   const found = webIdentityTrustFindings(policy);
