@@ -243,8 +243,7 @@ const ANYONE: Readonly<Record<OidcIssuerKind, string>> = {
 
 function audienceExample(kind: OidcIssuerKind): string {
   if (kind === "github" || kind === "eks") return "sts.amazonaws.com";
-  if (kind === "pulumi") return "aws:<organization>";
-  return "<the audience your workload requests>";
+  return "<the aud of the workload's tokens>";
 }
 
 /**
