@@ -40,6 +40,11 @@ export const KeylessErrorCode = {
   EnvironmentContainsCredentials: "EnvironmentContainsCredentials",
   /** An `aws.iam.AccessKey` (a long-lived key) is registered under `hardenStack()` without an opt-out. */
   StaticAccessKey: "StaticAccessKey",
+  /**
+   * A role's trust lets a web identity it does not name assume it (an OIDC provider without a fixed audience and
+   * subject, EKS Pod Identity without fixed session tags): `hardenStack()` on an `aws.iam.Role`.
+   */
+  UnscopedWebIdentityTrust: "UnscopedWebIdentityTrust",
 } as const;
 
 /** One of the {@link KeylessErrorCode} values. */

@@ -8,6 +8,7 @@ import { instanceProfileRequired } from "./policies/instance-profile";
 import { leastPrivilege } from "./policies/least-privilege";
 import { roleTrustMatchesUse } from "./policies/role-trust";
 import { noStaticCredentialsInUserData } from "./policies/user-data";
+import { webIdentityTrustScoped } from "./policies/web-identity-trust";
 
 export { type NoIamAccessKeysArgs, noIamAccessKeys } from "./policies/access-keys";
 export {
@@ -29,6 +30,7 @@ export {
   noStaticCredentialsInUserData,
   userDataResourceTypes,
 } from "./policies/user-data";
+export { type WebIdentityTrustScopedArgs, webIdentityTrustScoped } from "./policies/web-identity-trust";
 export type { UndecidableArgs } from "./private/unknown";
 
 /** The pack's name, as PulumiPolicy.yaml and `pulumi preview --policy-pack` show it. */
@@ -42,5 +44,6 @@ export const policies: Policies = [
   imdsv2Required,
   instanceProfileRequired,
   roleTrustMatchesUse,
+  webIdentityTrustScoped,
   leastPrivilege,
 ];

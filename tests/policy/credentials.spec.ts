@@ -253,8 +253,8 @@ describe("#no-iam-access-keys", () => {
 });
 
 describe("pack", () => {
-  it("has the seven policies with kebab-case names, 'Checks whether' descriptions and valid levels", () => {
-    check(policies.length === 7, `${policies.length} policies`);
+  it("has the eight policies with kebab-case names, 'Checks whether' descriptions and valid levels", () => {
+    check(policies.length === 8, `${policies.length} policies`);
     for (const p of policies) {
       check(/^[a-z0-9]+(-[a-z0-9]+)*$/.test(p.name), p.name);
       check(p.description.startsWith("Checks whether"), p.name);

@@ -15,6 +15,10 @@ import { hardeningTransform } from "./transform";
  *   fails the preview with the same {@link KeylessValidationError} codes and messages as the components
  *   (`UserDataContainsCredentials`, `EnvironmentContainsCredentials`), never printing the value.
  * - `aws.iam.AccessKey` refused (`StaticAccessKey`) unless opted out by name with a reason.
+ * - `aws.iam.Role` refused (`UnscopedWebIdentityTrust`) when its trust lets a web identity it does not name assume it:
+ *   an OIDC provider without a fixed `aud` and a `sub` naming one repository, project or service account, or EKS Pod
+ *   Identity without fixed session tags; the rules of the pack's `web-identity-trust-scoped` policy
+ *   (`webIdentityTrustFindings` of @keyless/iam-rules). The role is never changed.
  * - Nothing that would replace an existing resource is changed: an unencrypted instance root volume is logged as
  *   advice unless {@link HardenStackOptions.applyReplacingChanges}.
  *

@@ -19,6 +19,11 @@ export const HardenedType = {
   LambdaFunction: "aws:lambda/function:Function",
   /** `aws.iam.AccessKey`: refused unless opted out by name. */
   AccessKey: "aws:iam/accessKey:AccessKey",
+  /**
+   * `aws.iam.Role`: refused when its trust lets a web identity it does not name assume it (the rules of the pack's
+   * `web-identity-trust-scoped` policy); never changed.
+   */
+  Role: "aws:iam/role:Role",
 } as const;
 
 /** One of the {@link HardenedType} values. */
@@ -31,7 +36,8 @@ export type HardenedType = (typeof HardenedType)[keyof typeof HardenedType];
 export const HARDEN_OPT_OUT_TAG = "keyless:harden-opt-out";
 
 /**
- * What {@link hardenStack} does when a resource breaks a rule it cannot fix (credentials, an access key): `"fail"`
+ * What {@link hardenStack} does when a resource breaks a rule it cannot fix (credentials, an access key, an unscoped
+ * web-identity trust): `"fail"`
  * fails the preview or update, so the resource is never created; `"warn"` logs the same message through
  * `pulumi.log.warn` and lets the resource through unchanged.
  */
@@ -71,7 +77,8 @@ export interface HardenStackOptions {
    */
   readonly containerMetadataAccess?: boolean | readonly string[];
   /**
-   * What a broken rule that cannot be fixed (credentials in user data or environment variables, an access key) does:
+   * What a broken rule that cannot be fixed (credentials in user data or environment variables, an access key, a role
+   * trusting an unscoped web identity) does:
    * `"fail"` fails the preview or update with a {@link KeylessValidationError}; `"warn"` logs the same message as a
    * warning and lets the resource through. The secure settings are applied either way.
    * @default "fail"

@@ -14,6 +14,7 @@ import {
 } from "./options";
 import { ResourceReport } from "./report";
 import { hardenRootVolume } from "./root-volume";
+import { checkWebIdentityTrust } from "./web-identity-trust";
 
 type Props = Record<string, unknown>;
 
@@ -60,6 +61,10 @@ function harden(args: pulumi.ResourceTransformArgs, o: ResolvedHardenOptions): P
       break;
     case HardenedType.AccessKey:
       refuseAccessKey(args.name, report);
+      break;
+    case HardenedType.Role:
+      if (props["assumeRolePolicy"] !== undefined)
+        props["assumeRolePolicy"] = checkWebIdentityTrust(props["assumeRolePolicy"], args.name, report);
       break;
   }
   report.flush();

@@ -19,3 +19,8 @@ export {
 export { parseTrustPolicy, TrustPolicyError } from "./trust-policy";
 export type * from "./types";
 export { webIdentityRequest } from "./web-identity-request";
+export {
+  WebIdentityFindingCode,
+  type WebIdentityTrustFinding,
+  webIdentityTrustFindings,
+} from "./web-identity-scope";

@@ -9,6 +9,7 @@ import {
   KeylessErrorCode,
   SecureInstance,
 } from "@keyless/aws";
+import { webIdentityTrustFindings } from "@keyless/iam-rules";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
@@ -26,6 +27,27 @@ const INSTANCE = "aws:ec2/instance:Instance";
 const TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
 const FUNCTION = "aws:lambda/function:Function";
 const ACCESS_KEY = "aws:iam/accessKey:AccessKey";
+const ROLE = "aws:iam/role:Role";
+const GITHUB = "token.actions.githubusercontent.com";
+const GITHUB_PROVIDER = `arn:aws:iam::111122223333:oidc-provider/${GITHUB}`;
+
+/** A trust policy for GitHub's provider with the audience fixed and `sub` under StringLike, as JSON text. */
+function githubTrust(sub: string | string[]): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: GITHUB_PROVIDER },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: { [`${GITHUB}:aud`]: "sts.amazonaws.com" },
+          StringLike: { [`${GITHUB}:sub`]: sub },
+        },
+      },
+    ],
+  });
+}
 const IMDSV2 = { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 };
 const ami = "ami-0123456789abcdef0";
 
@@ -41,7 +63,7 @@ function transformed(transform: pulumi.ResourceTransform, type: string, name: st
 /** What the engine does with a stack transform: the transform's props become the inputs the resource registers. */
 function registerThrough(
   transform: pulumi.ResourceTransform,
-  cls: typeof aws.ec2.Instance | typeof aws.ec2.LaunchTemplate | typeof aws.lambda.Function,
+  cls: typeof aws.ec2.Instance | typeof aws.ec2.LaunchTemplate | typeof aws.lambda.Function | typeof aws.iam.Role,
   name: string,
   props: Props,
 ): void {
@@ -465,6 +487,130 @@ describe("hardenStack", () => {
       );
       assert.equal(logs.warn.length, 1);
       assert.match(logs.warn[0]!, /\[StaticAccessKey\]$/);
+    });
+  });
+
+  describe("roles trusting web identities", () => {
+    it("refuses a role that trusts any GitHub repository, with the pack's finding and the opt-out", () => {
+      // GIVEN a deploy role trusting `repo:*` (AWS itself accepts it)
+      const trust = githubTrust("repo:*");
+      // WHEN the transform sees it
+      const err = expectValidationError(
+        () => transformed(hardeningTransform(), ROLE, "deploy", { assumeRolePolicy: trust }),
+        KeylessErrorCode.UnscopedWebIdentityTrust,
+        "deploy.assumeRolePolicy",
+      );
+      // THEN the message is the shared analysis's, for this role, and says how to opt out
+      const [finding] = webIdentityTrustFindings(trust);
+      assert.ok(finding !== undefined);
+      assert.ok(err.message.includes(`${finding.message} (UnscopedValue)`), err.message);
+      assert.match(
+        err.message,
+        /^`deploy\.assumeRolePolicy` must not let a web identity it does not name assume the role: /,
+      );
+      assert.match(err.message, /optOuts: \{ "deploy": "<why>" \}.*\[UnscopedWebIdentityTrust\]$/);
+    });
+
+    it("passes scoped trust and service roles unchanged, with no log line", () => {
+      const t = hardeningTransform();
+      assert.equal(
+        transformed(t, ROLE, "deploy", { assumeRolePolicy: githubTrust("repo:octo/app:ref:refs/heads/*") }),
+        undefined,
+      );
+      const ec2 = JSON.stringify({
+        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      });
+      assert.equal(transformed(t, ROLE, "web", { assumeRolePolicy: ec2 }), undefined);
+      assert.deepEqual([...logs.info, ...logs.warn], []);
+    });
+
+    it("reads the trust policy's text: a sub pin dropped by a duplicated operator is refused", () => {
+      const text =
+        `{"Statement":[{"Effect":"Allow","Principal":{"Federated":"${GITHUB_PROVIDER}"},` +
+        `"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"${GITHUB}:sub":"repo:octo/app:*"},` +
+        `"StringEquals":{"${GITHUB}:aud":"sts.amazonaws.com"},"StringLike":{"${GITHUB}:aud":"sts.amazonaws.com"}}}]}`;
+      const err = expectValidationError(
+        () => transformed(hardeningTransform(), ROLE, "deploy", { assumeRolePolicy: text }),
+        KeylessErrorCode.UnscopedWebIdentityTrust,
+      );
+      assert.match(err.message, /writes `StringLike` twice in `Statement\[0\]\.Condition`.*\(DuplicateMember\)/);
+      assert.match(err.message, /\(NoSubjectCondition\)/);
+      assert.match(err.message, /AWS itself also refuses this trust policy/);
+    });
+
+    it("reads an object-valued trust policy, and refuses EKS Pod Identity without its session tags", () => {
+      const pod = {
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "pods.eks.amazonaws.com" },
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+          },
+        ],
+      };
+      const err = expectValidationError(
+        () => transformed(hardeningTransform(), ROLE, "pods", { assumeRolePolicy: pod }),
+        KeylessErrorCode.UnscopedWebIdentityTrust,
+        "pods.assumeRolePolicy",
+      );
+      assert.match(err.message, /aws:RequestTag\/kubernetes-namespace.*aws:RequestTag\/kubernetes-service-account/);
+    });
+
+    it("checks a trust policy known only at deploy time inside its apply: the role is never registered", async () => {
+      const errors = await deployFailures(mocks, () =>
+        registerThrough(hardeningTransform(), aws.iam.Role, "deploy", {
+          assumeRolePolicy: pulumi.output(githubTrust(["repo:octo/app:*", "*"])),
+        }),
+      );
+      const err = expectFailure(errors, KeylessErrorCode.UnscopedWebIdentityTrust, "deploy.assumeRolePolicy");
+      assert.match(err.message, /\(UnscopedValueInList\)/);
+      assert.equal(mocks.ofType(ROLE).length, 0);
+    });
+
+    it("leaves a trust policy not known yet (preview), or holding an unknown, for the update that knows it", () => {
+      const t = hardeningTransform();
+      assert.equal(transformed(t, ROLE, "deploy", { assumeRolePolicy: pulumi.unknown }), undefined);
+      // `repo:*` would be refused; the Sid not known yet makes the whole document wait for the update
+      const withUnknown = JSON.parse(githubTrust("repo:*")) as { Statement: { Sid?: unknown }[] };
+      withUnknown.Statement[0]!.Sid = pulumi.unknown;
+      assert.equal(transformed(t, ROLE, "deploy", { assumeRolePolicy: withUnknown }), undefined);
+    });
+
+    it("leaves a trust policy that is not one to IAM, which refuses it", () => {
+      assert.equal(transformed(hardeningTransform(), ROLE, "bad", { assumeRolePolicy: "{not json" }), undefined);
+    });
+
+    it("with onViolation warn, warns and lets the role through", () => {
+      const trust = githubTrust("repo:*/app:*");
+      const t = hardeningTransform({ onViolation: "warn" });
+      assert.equal(transformed(t, ROLE, "deploy", { assumeRolePolicy: trust }), undefined);
+      assert.equal(logs.warn.length, 1);
+      assert.match(
+        logs.warn[0]!,
+        /^hardenStack: aws:iam\/role:Role "deploy": `deploy\.assumeRolePolicy` must not.*the owner is open.*\[UnscopedWebIdentityTrust\]$/,
+      );
+    });
+
+    it("lets a role opted out by name or by its tag through, recording the reason as a tag", () => {
+      const trust = githubTrust("repo:*");
+      const reason = "ticket SEC-12: shared sandbox role until 2026-12";
+      const props = transformed(hardeningTransform({ optOuts: { sandbox: reason } }), ROLE, "sandbox", {
+        assumeRolePolicy: trust,
+      });
+      assert.deepEqual(props?.["tags"], { [HARDEN_OPT_OUT_TAG]: reason });
+      assert.equal(props?.["assumeRolePolicy"], trust);
+      assert.equal(
+        transformed(hardeningTransform(), ROLE, "tagged", {
+          assumeRolePolicy: trust,
+          tags: { [HARDEN_OPT_OUT_TAG]: reason },
+        }),
+        undefined,
+      );
+    });
+
+    it("only when roles are among the types asked for", () => {
+      const t = hardeningTransform({ types: [HardenedType.Instance] });
+      assert.equal(transformed(t, ROLE, "deploy", { assumeRolePolicy: githubTrust("repo:*") }), undefined);
     });
   });
 
