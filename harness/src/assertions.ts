@@ -6,6 +6,7 @@ import {
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { GetInstanceProfileCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { parseTrustPolicy, trustNames } from "@keyless/iam-rules";
 import { localStackClientConfig } from "./localstack";
 
 /** Thrown when what LocalStack holds differs from what the test expects. */
@@ -20,21 +21,20 @@ function fail(message: string): never {
   throw new LocalStackAssertionError(message);
 }
 
-/** The services a role's trust policy lets call sts:AssumeRole. */
+/**
+ * The services a role's trust policy names for `sts:AssumeRole` (conditions aside: they depend on the request), read
+ * back from IAM and judged by iam-rules' one trust evaluation.
+ */
 export async function trustedServices(roleName: string): Promise<string[]> {
   const iam = new IAMClient(localStackClientConfig());
   const got = await iam.send(new GetRoleCommand({ RoleName: roleName }));
-  const doc = JSON.parse(decodeURIComponent(got.Role?.AssumeRolePolicyDocument ?? "{}")) as {
-    Statement?: Array<{ Effect?: string; Action?: string | string[]; Principal?: { Service?: string | string[] } }>;
-  };
-  const out: string[] = [];
-  for (const s of doc.Statement ?? []) {
-    const actions = ([] as string[]).concat(s.Action ?? []);
-    if (s.Effect === "Allow" && actions.some((a) => a === "sts:AssumeRole" || a === "sts:*")) {
-      out.push(...([] as string[]).concat(s.Principal?.Service ?? []));
-    }
-  }
-  return out;
+  const policy = parseTrustPolicy(got.Role?.AssumeRolePolicyDocument ?? "{}");
+  const named = policy.statements.flatMap((s) =>
+    s.principal === undefined || s.principal === "*"
+      ? []
+      : Object.entries(s.principal).flatMap(([type, ids]) => (type.toLowerCase() === "service" ? ids : [])),
+  );
+  return [...new Set(named)].filter((service) => trustNames(policy, { service }, "sts:AssumeRole"));
 }
 
 /** Asserts that the role trusts exactly `service` (for example `ec2.amazonaws.com`). */

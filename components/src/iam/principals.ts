@@ -1,3 +1,4 @@
+import { TrustPolicyError, trustNames } from "@keyless/iam-rules";
 import * as pulumi from "@pulumi/pulumi";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
 
@@ -115,24 +116,15 @@ export function trustPolicy(service: WorkloadService, conditions: TrustCondition
 }
 
 /**
- * Whether a trust policy document (JSON) lets `principal` assume the role.
+ * Whether a trust policy document (JSON) names `principal` (a service) for `sts:AssumeRole`, by iam-rules' one trust
+ * evaluation; a document that is not a policy names nobody.
  * @internal
  */
 export function trustsPrincipal(document: string, principal: string): boolean {
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(document);
-  } catch {
-    return false;
+    return trustNames(document, { service: principal }, "sts:AssumeRole");
+  } catch (err) {
+    if (err instanceof TrustPolicyError) return false;
+    throw err;
   }
-  const statements = (parsed as { Statement?: unknown }).Statement;
-  const list = Array.isArray(statements) ? statements : [statements];
-  return list.some((s) => {
-    if (typeof s !== "object" || s === null) return false;
-    const st = s as { Effect?: unknown; Principal?: { Service?: unknown }; Action?: unknown };
-    const services = st.Principal?.Service;
-    const serviceList = Array.isArray(services) ? services : [services];
-    const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
-    return st.Effect === "Allow" && serviceList.includes(principal) && actions.includes("sts:AssumeRole");
-  });
 }

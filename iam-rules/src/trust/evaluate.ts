@@ -157,6 +157,32 @@ export function evaluateTrust(policy: string | object | TrustPolicy, request: As
   };
 }
 
+/**
+ * Whether the trust policy names `principal` for `action` in an Allow statement, whatever that statement's conditions
+ * say, and no Deny without conditions refuses it: the question a static check can answer before the request exists.
+ * A service's request carries context only the service knows (`aws:SourceAccount`, `aws:SourceArn` of the instance,
+ * task or function), so a confused-deputy condition decides nothing here; {@link evaluateTrust} decides with the
+ * request in hand.
+ *
+ * @param policy - the trust policy: JSON text or a parsed {@link TrustPolicy}
+ * @param action - the STS action @default - as {@link evaluateTrust} picks it for the principal
+ * @example
+ * ```ts
+ * trustNames(roleTrustText, { service: "ec2.amazonaws.com" }); // is the role usable in an instance profile?
+ * ```
+ */
+export function trustNames(policy: string | object | TrustPolicy, principal: TrustPrincipal, action?: string): boolean {
+  const parsed = isTrustPolicy(policy) ? policy : parseTrustPolicy(policy);
+  const wanted = action ?? defaultAction(principal);
+  const names = (s: TrustStatement): boolean =>
+    statementApplies({ ...s, conditions: [] }, principal, wanted, requestContext({}), { policyVariables: false });
+  const statements = parsed.statements.filter(names);
+  return (
+    statements.some((s) => s.effect === "Allow") &&
+    !statements.some((s) => s.effect === "Deny" && s.conditions.length === 0)
+  );
+}
+
 function isTrustPolicy(policy: unknown): policy is TrustPolicy {
   return (
     typeof policy === "object" &&

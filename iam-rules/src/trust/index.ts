@@ -5,7 +5,7 @@ export {
   isNegatedOperator,
   requestContext,
 } from "./conditions";
-export { evaluateTrust } from "./evaluate";
+export { evaluateTrust, trustNames } from "./evaluate";
 export {
   claimKey,
   issuerHostPath,

@@ -1,20 +1,18 @@
-import { wildcardMatches } from "@keyless/iam-rules";
+import { TrustPolicyError, trustNames } from "@keyless/iam-rules";
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { RoleGraph, statements } from "../private/iam";
+import { RoleGraph } from "../private/iam";
 import { failOnUnknownSchema, type UndecidableArgs, Undecided } from "../private/unknown";
 
 /** Configuration of {@link roleTrustMatchesUse}. */
 export interface RoleTrustMatchesUseArgs extends UndecidableArgs {}
 
 function trusts(doc: unknown, service: string): boolean | undefined {
-  const stmts = statements(doc);
-  if (stmts === undefined) return undefined;
-  return stmts.some(
-    (s) =>
-      s.effect === "Allow" &&
-      s.principalServices.includes(service) &&
-      s.actions.some((a) => wildcardMatches(a, "sts:AssumeRole")),
-  );
+  try {
+    return trustNames(typeof doc === "string" ? doc : JSON.stringify(doc), { service }, "sts:AssumeRole");
+  } catch (err) {
+    if (err instanceof TrustPolicyError) return undefined;
+    throw err;
+  }
 }
 
 /**

@@ -10,7 +10,6 @@ export interface Statement {
   readonly actions: readonly string[];
   readonly notActions: readonly string[];
   readonly resources: readonly string[];
-  readonly principalServices: readonly string[];
 }
 
 const list = (v: unknown): string[] =>
@@ -31,20 +30,12 @@ export function statements(doc: unknown): Statement[] | undefined {
   const items = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
   return items
     .filter((s): s is Record<string, unknown> => s !== null && typeof s === "object")
-    .map((s) => {
-      const principal = s["Principal"];
-      const services =
-        principal !== null && typeof principal === "object"
-          ? list((principal as Record<string, unknown>)["Service"])
-          : [];
-      return {
-        effect: typeof s["Effect"] === "string" ? s["Effect"] : "Allow",
-        actions: list(s["Action"]),
-        notActions: list(s["NotAction"]),
-        resources: list(s["Resource"]),
-        principalServices: services,
-      };
-    });
+    .map((s) => ({
+      effect: typeof s["Effect"] === "string" ? s["Effect"] : "Allow",
+      actions: list(s["Action"]),
+      notActions: list(s["NotAction"]),
+      resources: list(s["Resource"]),
+    }));
 }
 
 /** How a compute resource uses a role, and the service that must be trusted. @internal */
