@@ -3,7 +3,7 @@
  * temporary credentials from LocalStack STS, served by AWS's amazon-ec2-metadata-mock; and the AWS SDK's default
  * credential chain run against it in a clean child process. LocalStack's EC2 runs no VM and so has no IMDS.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { GetInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { runDefaultChain } from "./default-chain";
 import { onPath } from "./engine";
 import { localStackClientConfig, localStackEndpoint, localStackRegion } from "./localstack";
 
@@ -239,72 +240,27 @@ export async function callerIdentityThroughImds(
   imdsEndpoint: string,
   options: ChainOptions = {},
 ): Promise<ChainIdentity> {
-  const home = mkdtempSync(path.join(os.tmpdir(), "keyless-chain-"));
-  const missing = path.join(home, "does-not-exist");
-  const env: Record<string, string> = {
-    PATH: process.env["PATH"] ?? "",
-    HOME: home,
-    AWS_CONFIG_FILE: path.join(missing, "config"),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(missing, "credentials"),
-    AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsEndpoint,
-    AWS_EC2_METADATA_V1_DISABLED: "true",
-    AWS_REGION: options.region ?? localStackRegion(),
-    AWS_ENDPOINT_URL_STS: options.stsEndpoint ?? localStackEndpoint(),
-  };
-  const started = Date.now();
-  try {
-    const out = await new Promise<string>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        ["-e", chainScript(require.resolve("@aws-sdk/client-sts"))],
-        { env, cwd: home, timeout: options.timeoutMs ?? 30_000, killSignal: "SIGKILL" },
-        (err, stdout, stderr) => {
-          if (!err) return resolve(stdout);
-          const why = (err as { killed?: boolean }).killed ? "timed out" : `exit ${String(err.code)}`;
-          reject(
-            new InstanceMetadataError(
-              "ChainFailed",
-              `the SDK's default credential chain via ${imdsEndpoint} failed (${why}): ${redact(stderr).trim()}`,
-            ),
-          );
-        },
-      );
-    });
-    const { hasSessionToken, ...got } = JSON.parse(out) as Omit<ChainIdentity, "durationMs" | "temporary"> & {
-      hasSessionToken: boolean;
-    };
-    const temporary = got.keyIdPrefix === "ASIA" && hasSessionToken;
-    return { ...got, temporary, durationMs: Date.now() - started };
-  } finally {
-    rmSync(home, { recursive: true, force: true });
+  const answer = await runDefaultChain({
+    env: {
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsEndpoint,
+      AWS_EC2_METADATA_V1_DISABLED: "true",
+      AWS_REGION: options.region ?? localStackRegion(),
+      AWS_ENDPOINT_URL_STS: options.stsEndpoint ?? localStackEndpoint(),
+    },
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  });
+  if ("refused" in answer || "failed" in answer) {
+    const why = "refused" in answer ? `${answer.refused.code}: ${answer.refused.message}` : answer.failed;
+    throw new InstanceMetadataError(
+      "ChainFailed",
+      `the SDK's default credential chain via ${imdsEndpoint} failed (${why})`,
+    );
   }
+  const { links, ...who } = answer;
+  return { ...who, fromInstanceMetadata: links.includes("instanceMetadata") };
 }
 
-/** The child's program: the default chain (STSClient without credentials), then GetCallerIdentity. */
-function chainScript(clientSts: string): string {
-  return `
-const { STSClient, GetCallerIdentityCommand } = require(${JSON.stringify(clientSts)});
-const debug = [];
-const logger = { debug: (...m) => debug.push(m.join(" ")), info() {}, warn() {}, error() {}, trace() {} };
-(async () => {
-  const sts = new STSClient({ logger });
-  const creds = await sts.config.credentials();
-  const who = await sts.send(new GetCallerIdentityCommand({}));
-  process.stdout.write(JSON.stringify({
-    arn: who.Arn,
-    account: who.Account,
-    keyIdPrefix: creds.accessKeyId.slice(0, 4),
-    hasSessionToken: Boolean(creds.sessionToken),
-    fromInstanceMetadata: debug.some((m) => m.includes("remoteProvider::fromInstanceMetadata")),
-  }));
-})().catch((e) => {
-  process.stderr.write(String(e && e.name) + ": " + String(e && e.message));
-  process.exit(1);
-});
-`;
-}
-
-/** Masks anything shaped like a secret key, session token or IMDS token, in case an error quotes one. */
+/** Masks anything shaped like a secret key, session token or IMDS token, in case the mock's log quotes one. */
 function redact(text: string): string {
   return text.replace(/(X-Aws-Ec2-Metadata-Token:\[)[^\]]*/gi, "$1***").replace(/[A-Za-z0-9/+=]{40,}/g, "***");
 }
