@@ -13,4 +13,5 @@ export {
   UnsupportedResourceError,
 } from "./provider/provider";
 export { awsPackageSchema, awsPackageSchemaJson, COMPUTED as AWS_SCHEMA_COMPUTED } from "./provider/schema";
+export * from "./service-credentials";
 export * from "./stack";
