@@ -48,6 +48,10 @@ function computed(type: string, name: string, inputs: any): Record<string, unkno
       return { name: physical, arn: `arn:aws:iam::${ACCOUNT}:instance-profile${inputs.path ?? "/"}${physical}` };
     case "aws:iam/rolePolicy:RolePolicy":
       return { name: physical };
+    case "aws:eks/podIdentityAssociation:PodIdentityAssociation":
+      return {
+        associationArn: `arn:aws:eks:eu-west-1:${ACCOUNT}:podidentityassociation/${inputs.clusterName}/a-${autoName(name).slice(-7)}`,
+      };
     case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
       return { arn: oidcProviderArn(inputs.url) };
     case "aws:ec2/instance:Instance":

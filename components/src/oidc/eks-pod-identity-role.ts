@@ -130,8 +130,11 @@ export class EksPodIdentityRole extends pulumi.ComponentResource {
   public readonly policy?: aws.iam.RolePolicy;
   /** One attachment per managed policy, in argument order. */
   public readonly policyAttachments: aws.iam.RolePolicyAttachment[];
-  /** The Pod Identity association, unless `createAssociation` is false. */
-  public readonly association?: aws.eks.PodIdentityAssociation;
+  /**
+   * The ARN of the Pod Identity association (`<name>-association`), unless `createAssociation` is false. An ARN, not
+   * the resource: a component package's schema then needs no EKS type from the aws package.
+   */
+  public readonly associationArn?: pulumi.Output<string>;
   /** The role ARN. */
   public readonly roleArn: pulumi.Output<string>;
   /** The role name. */
@@ -159,7 +162,7 @@ export class EksPodIdentityRole extends pulumi.ComponentResource {
     this.roleArn = built.role.arn;
     this.roleName = built.role.name;
     if (args.createAssociation ?? true) {
-      this.association = new aws.eks.PodIdentityAssociation(
+      const association = new aws.eks.PodIdentityAssociation(
         `${name}-association`,
         {
           clusterName: clusterArn.apply((arn) => clusterParts(arn).name),
@@ -169,13 +172,14 @@ export class EksPodIdentityRole extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      this.associationArn = association.associationArn;
     }
     this.registerOutputs({
       role: this.role,
       roleArn: this.roleArn,
       roleName: this.roleName,
       trustPolicy: this.trustPolicy,
-      association: this.association,
+      associationArn: this.associationArn,
     });
   }
 }

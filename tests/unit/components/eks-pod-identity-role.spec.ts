@@ -75,7 +75,10 @@ describe("EksPodIdentityRole", () => {
       { ...association },
       { clusterName: "prod", namespace: "payments", serviceAccount: "api", roleArn: await resolved(role.roleArn) },
     );
-    assert.match((await resolved(role.association!.urn))!, /keyless:aws:EksPodIdentityRole\$aws:eks/);
+    assert.match(
+      (await resolved(role.associationArn!))!,
+      /^arn:aws:eks:eu-west-1:\d{12}:podidentityassociation\/prod\//,
+    );
     assert.equal(mocks.one(ROLE).inputs.description, "keyless EKS Pod Identity role for payments/api");
     assert.ok((await resolved(role.roleName))!.startsWith("api-role-"));
   });
@@ -91,7 +94,7 @@ describe("EksPodIdentityRole", () => {
     assert.equal(evaluateTrust((await resolved(role.trustPolicy))!, podRequest("sts:AssumeRole")).allowed, true);
     await mocks.settle();
     assert.deepEqual(mocks.ofType(ASSOCIATION), []);
-    assert.equal(role.association, undefined);
+    assert.equal(role.associationArn, undefined);
     assert.equal(role.policyAttachments.length, 1);
   });
 
