@@ -54,6 +54,8 @@ if (tsc === undefined) {
         "--ignore-scripts",
         "--no-audit",
         "--no-fund",
+        // A symlink, not a packed copy (pre-commit runs npm with --install-links): the copy would lack dist/.
+        "--install-links=false",
         ...specs,
       ],
       env,
