@@ -1,14 +1,19 @@
 // `keyless-scan audit`: where are the keys today? Reads what is deployed in an AWS account through AWS SDK v3
 // (default credential chain, standard endpoint settings, adaptive retry) and runs the one detector on it: EC2
 // instance user data, every launch template version's user data, Lambda environments, ECS task definition
-// container environments; and lists IAM users' active access keys as the migration inventory.
+// container environments; and lists IAM users' active access keys as the migration inventory, the roles whose trust
+// admits a web identity it does not name, and the IAM OIDC providers no role trusts (audit-web-identity.ts).
 import { createHmac } from "node:crypto";
+import { type IamReader, webIdentityInventory } from "./audit-web-identity";
 import { DEFAULT_FINGERPRINT_KEY, scan } from "./scan";
 import type { Finding, ScanOptions } from "./types";
 
 /** What the audit found in one deployed resource (the same shape as a scanned file). */
 export interface AuditResult {
-  /** The resource, as a path: `ec2/eu-west-1/instance/i-0abc/userData`, `iam/user/alice/access-key/…WXYZ`. */
+  /**
+   * The resource, as a path: `ec2/eu-west-1/instance/i-0abc/userData`, `iam/user/alice/access-key/…WXYZ`,
+   * `iam/role/ci/trust-policy`, `iam/oidc-provider/token.actions.githubusercontent.com`.
+   */
   readonly file: string;
   readonly findings: readonly Finding[];
 }
@@ -41,7 +46,10 @@ export type CommandName =
   | "DescribeTaskDefinition"
   | "ListUsers"
   | "ListAccessKeys"
-  | "GetAccessKeyLastUsed";
+  | "GetAccessKeyLastUsed"
+  | "ListRoles"
+  | "ListOpenIDConnectProviders"
+  | "GetOpenIDConnectProvider";
 
 export interface AuditOptions {
   readonly regions: readonly string[];
@@ -50,7 +58,10 @@ export interface AuditOptions {
   readonly scanOptions?: ScanOptions;
   /** Called with a one-line progress message (the CLI shows it on a terminal). */
   readonly progress?: (line: string) => void;
-  /** Whether to list IAM users' active access keys. @default true */
+  /**
+   * Whether to read IAM (once, not per region): users' active access keys, roles' trust policies, OIDC providers.
+   * @default true
+   */
   readonly iam?: boolean;
   /** The clock, for key ages. */
   readonly now?: () => Date;
@@ -97,6 +108,9 @@ export function sdkClients(): ClientFactory {
     ListUsers: iam.ListUsersCommand,
     ListAccessKeys: iam.ListAccessKeysCommand,
     GetAccessKeyLastUsed: iam.GetAccessKeyLastUsedCommand,
+    ListRoles: iam.ListRolesCommand,
+    ListOpenIDConnectProviders: iam.ListOpenIDConnectProvidersCommand,
+    GetOpenIDConnectProvider: iam.GetOpenIDConnectProviderCommand,
   };
   return {
     ec2: (region) => new ec2.EC2Client({ region, ...retry }),
@@ -344,7 +358,10 @@ export async function audit(factory: ClientFactory, options: AuditOptions): Prom
   return results;
 }
 
-/** IAM users with active access keys: one finding each, with the key's age and last use, never the whole id. */
+/**
+ * IAM, read once: users with active access keys (one finding each, with the key's age and last use, never the whole
+ * id), then the web-identity inventory (roles' trust, unused OIDC providers).
+ */
 async function iamInventory(
   factory: ClientFactory,
   region: string,
@@ -417,7 +434,15 @@ async function iamInventory(
       progress(`iam: users ${++done}/${users.length}`);
       return out;
     });
-    return perUser.flat();
+    const reader: IamReader = {
+      pages: (name, input, what) => pages(iam, factory, name, input, "Marker", "Marker", what),
+      send: async (name, input, what) => (await send(iam, factory, name, input, what)) as Record<string, unknown>,
+      read: async (name, input, what) =>
+        (await unlessGone(send(iam, factory, name, input, what))) as Record<string, unknown> | undefined,
+      map: (items, fn) => pool(items, limit, fn),
+    };
+    const key = options.scanOptions?.fingerprintKey ?? DEFAULT_FINGERPRINT_KEY;
+    return [...perUser.flat(), ...(await webIdentityInventory(reader, key, progress))];
   } finally {
     iam.destroy?.();
   }

@@ -5,6 +5,7 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { AuditError, type AuditResult, audit, type ClientFactory, sdkClients } from "./audit";
+import { kindLevel } from "./format";
 import { scanPulumiState } from "./pulumi-state";
 import {
   type AllowedFinding,
@@ -341,13 +342,17 @@ function toolVersion(): string {
 }
 
 const AUDIT_USAGE = `usage: keyless-scan audit [--region REGION]... [--format text|json|sarif] [--concurrency N] [--no-iam]
+                          [--fail-on-warnings]
   Reads what is deployed in the AWS account of the default credential chain (environment, profile, SSO,
   web identity, instance or task role) and reports AWS keys in EC2 instance user data, every launch
   template version's user data, Lambda environment variables and ECS task definition container
-  environments, and IAM users with active access keys (the migration inventory; key ids shown masked).
-  Endpoints follow the SDK's settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>); throttling is retried
-  adaptively. Regions: each --region, else the default configuration's region.
-  Exit status: 0 nothing found, 1 something found, 2 usage error or a service that could not be read.`;
+  environments; and, from IAM (read once; --no-iam skips it), users with active access keys (the
+  migration inventory; key ids shown masked), roles whose trust policy lets a web identity it does not
+  name assume them (web-identity-trust-unscoped) and OIDC providers no role trusts (oidc-provider-unused,
+  a warning). Endpoints follow the SDK's settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>);
+  throttling is retried adaptively. Regions: each --region, else the default configuration's region.
+  Exit status: 0 nothing found (or only warnings), 1 something found (a warning too with
+  --fail-on-warnings), 2 usage error or a service that could not be read.`;
 
 /**
  * \`keyless-scan audit\`: returns the exit status. \`clients\` defaults to AWS SDK v3 (tests pass fakes).
@@ -357,6 +362,7 @@ export async function mainAudit(argv: readonly string[], io: CliIo, clients?: Cl
   const regions: string[] = [];
   let concurrency = 8;
   let iam = true;
+  let failOnWarnings = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     const value = argv[i + 1];
@@ -380,6 +386,8 @@ export async function mainAudit(argv: readonly string[], io: CliIo, clients?: Cl
       i++;
     } else if (arg === "--no-iam") {
       iam = false;
+    } else if (arg === "--fail-on-warnings") {
+      failOnWarnings = true;
     } else if (arg === "-h" || arg === "--help") {
       io.stderr(`${AUDIT_USAGE}\n`);
       return EXIT_USAGE;
@@ -425,11 +433,17 @@ export async function mainAudit(argv: readonly string[], io: CliIo, clients?: Cl
   }
   if (shown) io.stderr("\r\u001b[2K");
   io.stdout(formatReport(format, results, toolVersion()));
+  const findings = results.flatMap((r) => r.findings);
   if (format === "text") {
-    const n = results.reduce((c, r) => c + r.findings.length, 0);
-    io.stderr(`keyless-scan audit: ${regions.join(", ")}${iam ? " and IAM" : ""}: ${n} finding${n === 1 ? "" : "s"}\n`);
+    const n = findings.length;
+    const warnings = findings.filter((f) => kindLevel(f.kind) === "warning").length;
+    io.stderr(
+      `keyless-scan audit: ${regions.join(", ")}${iam ? " and IAM" : ""}: ${n} finding${n === 1 ? "" : "s"}` +
+        `${warnings > 0 ? ` (${warnings} warning${warnings === 1 ? "" : "s"}${failOnWarnings ? "" : ", not failing the audit"})` : ""}\n`,
+    );
   }
-  return results.some((r) => r.findings.length > 0) ? EXIT_FOUND : EXIT_CLEAN;
+  // An unused OIDC provider is a warning: reported, failing only when asked to.
+  return findings.some((f) => failOnWarnings || kindLevel(f.kind) === "error") ? EXIT_FOUND : EXIT_CLEAN;
 }
 
 /** The process entry point, used by bin/keyless-scan.js. */

@@ -1,15 +1,17 @@
-export { formatFinding, kindLabel } from "./format";
+export { type FindingLevel, formatFinding, kindLabel, kindLevel } from "./format";
 export {
   accessKeyIdRule,
   type CredentialKind,
   type KeyIdPrefix,
   keyIdPrefixes,
+  oidcProviderUnusedRule,
   type Rule,
   rules,
   secretAccessKeyRule,
   sessionTokenPrefixes,
   sessionTokenRule,
   undecodableLayerRule,
+  webIdentityTrustRule,
 } from "./rules";
 export {
   DEFAULT_FINGERPRINT_KEY,
@@ -18,4 +20,4 @@ export {
   DEFAULT_MAX_FINDINGS,
   scan,
 } from "./scan";
-export type { Finding, FindingKind, ScanOptions } from "./types";
+export type { Finding, FindingKind, IamFindingDetail, ScanOptions } from "./types";

@@ -2,8 +2,8 @@
 // and SARIF go out. No value ever reaches here: findings carry at most a key id's four-character preview and a keyed
 // fingerprint, and baselines hold fingerprints only.
 import { createHash } from "node:crypto";
-import { formatFinding, kindLabel } from "./format";
-import { rules, undecodableLayerRule } from "./rules";
+import { formatFinding, kindLabel, kindLevel } from "./format";
+import { oidcProviderUnusedRule, rules, undecodableLayerRule, webIdentityTrustRule } from "./rules";
 import type { Finding, FindingKind } from "./types";
 
 /** A finding accepted by a `keyless:allow <reason>` marker on its line. */
@@ -132,11 +132,13 @@ function jsonEntry(r: FileResult): object {
     ...(r.commit === undefined ? {} : { commit: r.commit }),
     findings: r.findings.map((f) => ({
       kind: f.kind,
+      level: kindLevel(f.kind),
       layer: f.layer,
       line: f.line,
       preview: f.preview,
       description: f.description,
       fingerprint: locationFingerprint(r.file, f),
+      ...(f.iam === undefined ? {} : { iam: f.iam }),
     })),
   };
 }
@@ -162,18 +164,45 @@ const FINGERPRINT_NAME = "keylessFingerprint/v1";
 const ruleTable: readonly { readonly id: FindingKind; readonly description: string }[] = [
   ...rules.map((r) => ({ id: r.id, description: r.description })),
   undecodableLayerRule,
+  webIdentityTrustRule,
+  oidcProviderUnusedRule,
 ];
 
-const ruleHelp: Readonly<Record<FindingKind, string>> = {
-  "aws-access-key-id":
-    "Remove the key from the file and from git history, deactivate and delete it in IAM, and give the workload an IAM role (instance profile, Lambda or ECS task role) instead.",
-  "aws-secret-access-key":
-    "Remove the secret from the file and from git history, deactivate and delete its access key in IAM, and give the workload an IAM role instead.",
-  "aws-session-token":
-    "Remove the token; it expires, but until then it grants its role's permissions. Let the SDK's credential chain fetch temporary credentials instead.",
-  "undecodable-layer":
-    "Decode the layer and scan the result, or raise the limit the description names (--max-decoded-bytes, --max-depth, --max-file-size).",
+/** What to do about a finding of each kind, and where AWS explains it. */
+const ruleHelp: Readonly<Record<FindingKind, { readonly text: string; readonly uri?: string }>> = {
+  "aws-access-key-id": {
+    text: "Remove the key from the file and from git history, deactivate and delete it in IAM, and give the workload an IAM role (instance profile, Lambda or ECS task role) instead.",
+  },
+  "aws-secret-access-key": {
+    text: "Remove the secret from the file and from git history, deactivate and delete its access key in IAM, and give the workload an IAM role instead.",
+  },
+  "aws-session-token": {
+    text: "Remove the token; it expires, but until then it grants its role's permissions. Let the SDK's credential chain fetch temporary credentials instead.",
+  },
+  "undecodable-layer": {
+    text: "Decode the layer and scan the result, or raise the limit the description names (--max-decoded-bytes, --max-depth, --max-file-size).",
+  },
+  "web-identity-trust-unscoped": {
+    text: "Update the role's trust policy (aws iam update-assume-role-policy) as the description says: a StringEquals condition on <issuer>:aud and a StringEquals or StringLike condition on <issuer>:sub whose every value names the owner and repository (GitLab: group and project; Pulumi Cloud: organization; EKS: namespace and service account), no ForAllValues:, IfExists or negated operator as the only pin, no member written twice; for EKS Pod Identity, StringEquals on the kubernetes-namespace, kubernetes-service-account and eks-cluster-arn session tags.",
+    uri: "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html",
+  },
+  "oidc-provider-unused": {
+    text: "If nothing is to use the provider, delete it (aws iam delete-open-id-connect-provider --open-id-connect-provider-arn <arn>); if a role is to trust it, create that role with a scoped trust. A warning: the audit fails on it only with --fail-on-warnings.",
+    uri: "https://docs.aws.amazon.com/cli/latest/reference/iam/delete-open-id-connect-provider.html",
+  },
 };
+
+/** The tags and GitHub `security-severity` of a rule: credentials and undecodable layers as secrets, IAM kinds as IAM. */
+function ruleProperties(kind: FindingKind): object {
+  switch (kind) {
+    case "web-identity-trust-unscoped":
+      return { tags: ["security", "iam", "oidc", "aws"], precision: "high", "security-severity": "9.0" };
+    case "oidc-provider-unused":
+      return { tags: ["security", "iam", "oidc", "aws"], precision: "very-high", "security-severity": "2.0" };
+    default:
+      return { tags: ["security", "secrets", "aws"], precision: "high", "security-severity": "9.0" };
+  }
+}
 
 /** `path/to/a b.sh` -> `path/to/a%20b.sh`; an absolute path becomes a file:// URI. */
 function toUri(file: string): string {
@@ -186,9 +215,12 @@ function sarif(results: readonly FileResult[], toolVersion: string): object {
   const result = (r: FileResult, f: Finding, allowed?: string): object => ({
     ruleId: f.kind,
     ruleIndex: index.get(f.kind),
-    level: "error",
+    level: kindLevel(f.kind),
     message: {
-      text: `${kindLabel(f.kind)} at ${f.layer}, line ${f.line}${f.preview === "" ? "" : ` (${f.preview})`}: ${f.description}`,
+      text:
+        f.iam === undefined
+          ? `${kindLabel(f.kind)} at ${f.layer}, line ${f.line}${f.preview === "" ? "" : ` (${f.preview})`}: ${f.description}`
+          : `${kindLabel(f.kind)}: ${f.description}`,
     },
     locations: [
       {
@@ -199,7 +231,12 @@ function sarif(results: readonly FileResult[], toolVersion: string): object {
       },
     ],
     partialFingerprints: { [FINGERPRINT_NAME]: locationFingerprint(r.file, f) },
-    properties: { layer: f.layer, layerLine: f.line, ...(r.commit === undefined ? {} : { commit: r.commit }) },
+    properties: {
+      layer: f.layer,
+      layerLine: f.line,
+      ...(r.commit === undefined ? {} : { commit: r.commit }),
+      ...(f.iam === undefined ? {} : { iam: f.iam }),
+    },
     ...(allowed === undefined ? {} : { suppressions: [{ kind: "inSource", justification: allowed }] }),
   });
   return {
@@ -220,9 +257,10 @@ function sarif(results: readonly FileResult[], toolVersion: string): object {
                 .join(""),
               shortDescription: { text: kindLabel(r.id) },
               fullDescription: { text: r.description },
-              help: { text: ruleHelp[r.id] },
-              defaultConfiguration: { level: "error" },
-              properties: { tags: ["security", "secrets", "aws"], precision: "high", "security-severity": "9.0" },
+              help: { text: ruleHelp[r.id].text },
+              ...(ruleHelp[r.id].uri === undefined ? {} : { helpUri: ruleHelp[r.id].uri }),
+              defaultConfiguration: { level: kindLevel(r.id) },
+              properties: ruleProperties(r.id),
             })),
           },
         },

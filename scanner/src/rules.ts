@@ -1,7 +1,10 @@
 import type { FindingKind } from "./types";
 
-/** The kinds a rule can report (`undecodable-layer` comes from the decoders, not from a rule). */
-export type CredentialKind = Exclude<FindingKind, "undecodable-layer">;
+/**
+ * The kinds a rule can report (`undecodable-layer` comes from the decoders, the IAM kinds from `keyless-scan audit`,
+ * not from a rule).
+ */
+export type CredentialKind = Extract<FindingKind, "aws-access-key-id" | "aws-secret-access-key" | "aws-session-token">;
 
 /**
  * A detection rule as data, in the manner of gitleaks: what it finds, the context names that make a
@@ -134,6 +137,26 @@ export const undecodableLayerRule = {
   id: "undecodable-layer",
   description:
     "Identified a layer the scanner could not open (decompression bomb, corrupt or unsupported compression, nesting or budget beyond the limits, file over the size cap): what could not be read could hide a key",
+} as const;
+
+/**
+ * What a `web-identity-trust-unscoped` finding means. `keyless-scan audit` reports it for a role's trust policy, from
+ * `webIdentityTrustFindings` of `@keyless/iam-rules`, the analysis the policy pack's `web-identity-trust-scoped` runs.
+ */
+export const webIdentityTrustRule = {
+  id: "web-identity-trust-unscoped",
+  description:
+    "Identified an IAM role whose trust policy lets a web identity it does not name assume it: an OIDC provider (GitHub Actions, GitLab, Pulumi Cloud, EKS, another issuer) trusted without a condition that fixes the audience and pins the repository, project or service account, or with a pin a wildcard, a negated or absent-tolerant operator, a later list value or a duplicated JSON member leaves open; or EKS Pod Identity trusted without fixed session tags",
+} as const;
+
+/**
+ * What an `oidc-provider-unused` finding means: `keyless-scan audit` reports an IAM OIDC provider no role trusts, as a
+ * warning (it fails the audit only with `--fail-on-warnings`).
+ */
+export const oidcProviderUnusedRule = {
+  id: "oidc-provider-unused",
+  description:
+    "Identified an IAM OIDC provider that no role in the account trusts as a Federated principal: attack surface (a role that trusts it can be added without anyone creating the provider, which is where a reviewer looks) and migration debris",
 } as const;
 
 /** Every rule, in reporting order. */

@@ -9,8 +9,43 @@
  *   corrupt gzip/bzip2/zstd, xz or lz4 data (which this scanner cannot decompress), nesting deeper than
  *   `maxDepth`, decoding budget exhausted). It blocks like the others: what could
  *   not be read could hide a key.
+ * - `web-identity-trust-unscoped` (`keyless-scan audit` only): an IAM role whose trust policy lets a web identity it
+ *   does not name assume it (a GitHub, GitLab, Pulumi Cloud, EKS or other OIDC issuer without a scoped pin, or EKS Pod
+ *   Identity without fixed session tags), as `webIdentityTrustFindings` of `@keyless/iam-rules` decides. It blocks.
+ * - `oidc-provider-unused` (`keyless-scan audit` only): an IAM OIDC provider that no role of the account trusts. A
+ *   warning: reported, but it fails the audit only with `--fail-on-warnings`.
  */
-export type FindingKind = "aws-access-key-id" | "aws-secret-access-key" | "aws-session-token" | "undecodable-layer";
+export type FindingKind =
+  | "aws-access-key-id"
+  | "aws-secret-access-key"
+  | "aws-session-token"
+  | "undecodable-layer"
+  | "web-identity-trust-unscoped"
+  | "oidc-provider-unused";
+
+/**
+ * What a tool matches on in an audit's IAM finding (the description is prose). Trust policies and provider URLs hold
+ * no secrets.
+ */
+export interface IamFindingDetail {
+  /**
+   * Why: a `WebIdentityFindingCode` of `@keyless/iam-rules` (`UnscopedValue`, `NoSubjectCondition`, ...),
+   * `TrustPolicyUnreadable` for a trust policy keyless could not read, or `OidcProviderUnused`.
+   */
+  readonly code: string;
+  /** The role's or the provider's ARN. */
+  readonly arn: string;
+  /** The issuer as IAM names it in condition keys (`token.actions.githubusercontent.com`), when one is concerned. */
+  readonly issuer?: string;
+  /** The statement's index in the trust policy, in document order. */
+  readonly statement?: number;
+  /** The condition key (or, for a duplicated member, the member) concerned. */
+  readonly key?: string;
+  /** The offending value, when there is one. */
+  readonly value?: string;
+  /** Whether AWS itself refuses this trust policy at `CreateRole` and `UpdateAssumeRolePolicy` today. */
+  readonly awsRefuses?: boolean;
+}
 
 /** One thing the scanner found. It never holds the value itself. */
 export interface Finding {
@@ -32,11 +67,14 @@ export interface Finding {
   readonly description: string;
   /**
    * 32 hex digits: an HMAC-SHA-256, under `ScanOptions.fingerprintKey`, of the kind and the value
-   * (for `undecodable-layer`, of the layer path and the reason). The same value gives the same
+   * (for `undecodable-layer`, of the layer path and the reason; for the audit's IAM findings, of the role's or
+   * provider's ARN and the reason's code, statement, issuer, key and value). The same value gives the same
    * fingerprint wherever it appears; the value cannot be read back from it, and without the key a
    * guessed value cannot be checked against it. Baselines and SARIF use it.
    */
   readonly fingerprint: string;
+  /** For the audit's `web-identity-trust-unscoped` and `oidc-provider-unused` findings: the structured reason. */
+  readonly iam?: IamFindingDetail;
 }
 
 /** Limits of one scan. */

@@ -6,6 +6,7 @@ export {
   requestContext,
 } from "./conditions";
 export { evaluateTrust, trustNames } from "./evaluate";
+export { trustedFederatedPrincipals } from "./federated-principals";
 export {
   claimKey,
   issuerHostPath,

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { undecodableLayerRule } from "@keyless/scanner";
+import { oidcProviderUnusedRule, undecodableLayerRule, webIdentityTrustRule } from "@keyless/scanner";
 import Ajv from "ajv-draft-04";
 import addFormats from "ajv-formats";
 import { assertNoSecrets, check, credentials } from "../../support/policy-credentials";
@@ -95,7 +95,15 @@ describe("keyless-scan output and suppression", () => {
       const rules = log.runs[0]?.tool.driver.rules.map((r) => r.id) ?? [];
       check(
         rules.join(",") ===
-          ["aws-access-key-id", "aws-secret-access-key", "aws-session-token", undecodableLayerRule.id].join(","),
+          [
+            "aws-access-key-id",
+            "aws-secret-access-key",
+            "aws-session-token",
+            undecodableLayerRule.id,
+            // The audit's IAM kinds: listed in every log, so a rule id never changes meaning between runs.
+            webIdentityTrustRule.id,
+            oidcProviderUnusedRule.id,
+          ].join(","),
         rules.join(","),
       );
       for (const r of log.runs[0]?.results ?? [])

@@ -64,7 +64,8 @@ describe("keyless-scan CLI", () => {
     const f = doc[0]?.findings[1];
     check(
       f !== undefined &&
-        Object.keys(f).join(",") === "kind,layer,line,preview,description,fingerprint" &&
+        Object.keys(f).join(",") === "kind,level,layer,line,preview,description,fingerprint" &&
+        f.level === "error" &&
         /^[0-9a-f]{32}$/.test(String(f.fingerprint)) &&
         f.kind === "aws-secret-access-key" &&
         f.layer === "base64 > gzip" &&
