@@ -7,7 +7,7 @@
  * ecs-agent/credentials/manager.go): 200 with `{"RoleArn","AccessKeyId","SecretAccessKey","Token","Expiration"}`;
  * 400 `NoIdInRequest` and 400 `InvalidIdInRequest` ("Credentials not found") as `{"code","message","HTTPErrorCode"}`.
  */
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -28,6 +28,11 @@ export interface EndpointRequestRecord {
   readonly status: number;
   /** The agent's error code (`InvalidIdInRequest`, ...), or `AccessDenied` for a wrong token; absent on 200. */
   readonly code?: string;
+  /**
+   * On 200, the first 12 hexadecimal digits of the SHA-256 of the access key id served: tells two keys apart
+   * without showing either.
+   */
+  readonly keyFingerprint?: string;
 }
 
 /** How the endpoint finds credentials. */
@@ -51,6 +56,7 @@ interface Answer {
   readonly status: number;
   readonly code?: string;
   readonly body: string;
+  readonly keyFingerprint?: string;
 }
 
 /** The ECS agent's error body: `{"code","message","HTTPErrorCode"}` (its ErrorMessage struct, marshalled). */
@@ -93,7 +99,8 @@ export async function answerCredentialsRequest(
   if (id === "") return agentError(400, "NoIdInRequest", `${prefix}No Credential ID in the request`);
   const body = await options.credentialsFor(id);
   if (body === undefined) return agentError(400, "InvalidIdInRequest", `${prefix}Credentials not found`);
-  return { status: 200, body: JSON.stringify(body) };
+  const keyFingerprint = createHash("sha256").update(body.AccessKeyId).digest("hex").slice(0, 12);
+  return { status: 200, body: JSON.stringify(body), keyFingerprint };
 }
 
 /**
@@ -115,7 +122,13 @@ export async function startCredentialsEndpoint(options: CredentialsEndpointOptio
     )
       .catch(() => agentError(500, "InternalServerError", "Internal server error"))
       .then((answer) => {
-        requests.push({ path, status: answer.status, ...(answer.code !== undefined ? { code: answer.code } : {}) });
+        const { status, code, keyFingerprint } = answer;
+        requests.push({
+          path,
+          status,
+          ...(code !== undefined ? { code } : {}),
+          ...(keyFingerprint !== undefined ? { keyFingerprint } : {}),
+        });
         res.writeHead(answer.status, { "Content-Type": "application/json" });
         res.end(answer.body);
       });

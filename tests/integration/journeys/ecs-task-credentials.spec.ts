@@ -14,6 +14,7 @@ import {
   type StateResource,
   serveTaskCredentials,
   type TaskCredentialsEndpoint,
+  type TaskCredentialsOptions,
   TestStack,
 } from "@keyless/testing";
 import * as aws from "@pulumi/aws";
@@ -55,8 +56,8 @@ describe("journey: ECS task credentials through the container credentials endpoi
   const tasks: TaskCredentialsEndpoint[] = [];
   let failed = false;
 
-  async function serve(output: string): Promise<TaskCredentialsEndpoint> {
-    const task = await serveTaskCredentials(out[output] as string);
+  async function serve(output: string, options: TaskCredentialsOptions = {}): Promise<TaskCredentialsEndpoint> {
+    const task = await serveTaskCredentials(out[output] as string, options);
     tasks.push(task);
     return task;
   }
@@ -216,5 +217,28 @@ describe("journey: ECS task credentials through the container credentials endpoi
     assert.equal(foreign.refusal?.code, "TaskRoleNotAssumable");
     assert.match(foreign.refusal?.trust ?? "", /conditions/);
     await chainFails(foreign);
+  });
+
+  it("keeps a session while it has 15 minutes or more left, and serves a new key for the same role after", async () => {
+    // GIVEN a task whose sessions last six hours (ECS's default): two containers' chains get the same key
+    const lasting = await serve("app");
+    const first = await callerIdentityThroughTaskCredentials(lasting);
+    const second = await callerIdentityThroughTaskCredentials(lasting);
+    assert.equal(first.arn, second.arn);
+    const kept = lasting.requests.map((r) => r.keyFingerprint);
+    assert.equal(kept.length, 2);
+    assert.equal(kept[0], kept[1], "a session with hours left must be served again, not replaced");
+
+    // WHEN sessions last 15 minutes (STS's minimum), under the renewal margin from the start
+    const short = await serve("app", { durationSeconds: 900 });
+    const a = await callerIdentityThroughTaskCredentials(short);
+    const b = await callerIdentityThroughTaskCredentials(short);
+
+    // THEN each request gets a new key, still the task role's session named after the task
+    assert.equal(a.arn, `arn:aws:sts::${ACCOUNT}:assumed-role/${out["taskRole"]}/${short.taskId}`);
+    assert.equal(b.arn, a.arn);
+    const renewed = short.requests.map((r) => r.keyFingerprint);
+    assert.equal(renewed.length, 2);
+    assert.notEqual(renewed[0], renewed[1], "a session under the margin must be replaced by a new one");
   });
 });

@@ -73,6 +73,10 @@ describe("harness: the ECS container credentials endpoint", () => {
     ]);
     assert.deepEqual(JSON.parse(got.text), body);
     assert.match(body.Expiration, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const record = endpoint.requests.at(-1);
+    assert.equal(record?.status, 200);
+    assert.match(record?.keyFingerprint ?? "", /^[0-9a-f]{12}$/);
+    assert.ok(!JSON.stringify(endpoint.requests).includes(body.AccessKeyId), "the record must not hold the key id");
   });
 
   it("refuses a request without the token (401) or with another (403), before looking at the id", async () => {
