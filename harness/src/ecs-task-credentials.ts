@@ -19,7 +19,7 @@ import { assumeRoleAsService, type ServiceCredentials } from "./service-credenti
 
 /** Thrown when the task definition cannot be served, or the chain through the endpoint fails. */
 export class EcsTaskCredentialsError extends Error {
-  readonly code: "TaskDefinitionNotFound" | "TaskDefinitionInactive" | "ChainFailed";
+  readonly code: "InvalidArgument" | "TaskDefinitionNotFound" | "TaskDefinitionInactive" | "ChainFailed";
   constructor(code: EcsTaskCredentialsError["code"], message: string) {
     super(message);
     this.code = code;
@@ -112,6 +112,9 @@ const RENEW_BEFORE_MS = 15 * 60 * 1000;
  * cannot be bound here), RunTask's `taskRoleArn` override, and tasks in moto (moto runs none without an EC2 subnet
  * of its own; the task id and ARN are the harness's).
  *
+ * @param taskDefinition - the task definition's ARN or `family[:revision]`, as DescribeTaskDefinition takes it
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html
+ * @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-container-credentials.html
  * @example
  * ```ts
  * const task = await serveTaskCredentials(taskDefinitionArn);
@@ -127,6 +130,7 @@ export async function serveTaskCredentials(
   taskDefinition: string,
   options: TaskCredentialsOptions = {},
 ): Promise<TaskCredentialsEndpoint> {
+  validateOptions(options);
   const definition = await readTaskDefinition(taskDefinition);
   const [, , , region, account] = definition.arn.split(":");
   const taskId = options.taskId ?? randomBytes(16).toString("hex");
@@ -219,6 +223,22 @@ export async function serveTaskCredentials(
 /** Each endpoint's token, kept out of the endpoint object so that printing it shows no secret. */
 const TOKENS = new WeakMap<TaskCredentialsEndpoint, string>();
 
+/** Checks the options before anything is read or served: STS's session name and duration rules, ECS's cluster names. */
+function validateOptions(options: TaskCredentialsOptions): void {
+  const bad = (name: string, rule: string, value: unknown) =>
+    new EcsTaskCredentialsError("InvalidArgument", `\`${name}\` must be ${rule}. Received ${JSON.stringify(value)}.`);
+  if (options.taskId !== undefined && !/^[\w+=,.@-]{2,64}$/.test(options.taskId)) {
+    throw bad("taskId", "2 to 64 characters of [A-Za-z0-9+=,.@_-] (it is the STS session name)", options.taskId);
+  }
+  if (options.cluster !== undefined && !/^[A-Za-z0-9_-]{1,255}$/.test(options.cluster)) {
+    throw bad("cluster", "an ECS cluster name: 1 to 255 letters, digits, hyphens and underscores", options.cluster);
+  }
+  const d = options.durationSeconds;
+  if (d !== undefined && !(Number.isInteger(d) && d >= 900 && d <= 43_200)) {
+    throw bad("durationSeconds", "a whole number of seconds from 900 to 43200", d);
+  }
+}
+
 /** What a task definition holds, read from moto. */
 async function readTaskDefinition(
   taskDefinition: string,
@@ -299,6 +319,8 @@ export interface TaskChainOptions {
  * endpoint is named even for a task ECS would give none, so that its answer is seen. Rejects with
  * {@link EcsTaskCredentialsError} `ChainFailed` when no credentials are obtained; the token is never in the message.
  *
+ * @param task - an endpoint returned by {@link serveTaskCredentials}
+ * @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-container-credentials.html
  * @example
  * ```ts
  * const { arn, fromContainerCredentials } = await callerIdentityThroughTaskCredentials(task);
