@@ -1,4 +1,5 @@
 export * from "./assertions";
+export * from "./ecs-task-credentials";
 export * from "./engine";
 export * from "./imds";
 export * from "./leftovers";
