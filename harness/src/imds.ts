@@ -29,6 +29,9 @@ import { type ImdsFront, iamSubtree, serveImdsFront } from "./imds-front";
 import { type InstanceRoleTarget, keepInstanceRoleCredentials } from "./instance-role-credentials";
 import { localStackClientConfig, localStackEndpoint, localStackRegion } from "./localstack";
 
+export type { DefaultChainCall } from "./default-chain";
+export type { IamCredentialsCode } from "./imds-documents";
+
 /** Thrown when the metadata mock cannot be found, started or stopped, or the instance cannot be served. */
 export class InstanceMetadataError extends Error {
   readonly code:
