@@ -31,8 +31,6 @@ export interface ImdsFrontOptions {
 export interface ImdsFront {
   /** `http://127.0.0.1:<port>`. */
   readonly endpoint: string;
-  /** The port, to start again on it. */
-  readonly port: number;
   /** Stops serving. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -40,8 +38,8 @@ export interface ImdsFront {
 const IAM_PREFIX = "/latest/meta-data/iam/";
 const HOP_BY_HOP = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive"]);
 
-/** Serves the front on `port` (0: a free one) of 127.0.0.1. */
-export async function serveImdsFront(options: ImdsFrontOptions, port = 0): Promise<ImdsFront> {
+/** Serves the front on a free port of 127.0.0.1. */
+export async function serveImdsFront(options: ImdsFrontOptions): Promise<ImdsFront> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const iamRead = (req.method === "GET" || req.method === "HEAD") && path.startsWith(IAM_PREFIX);
@@ -52,13 +50,12 @@ export async function serveImdsFront(options: ImdsFrontOptions, port = 0): Promi
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
+    server.listen(0, "127.0.0.1", () => resolve());
   });
   const bound = (server.address() as { port: number }).port;
   let closed: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${bound}`,
-    port: bound,
     stop() {
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
