@@ -17,6 +17,21 @@ const LINK_MARKERS: Readonly<Record<ChainLink, string>> = {
   containerMetadata: "remoteProvider::fromHttp",
 };
 
+/** One call of the chain in the child: the credentials it resolved, known only by a fingerprint, and who STS says. */
+export interface DefaultChainCall {
+  readonly arn: string;
+  readonly account: string;
+  /** The first four characters of the access key id: the kind of key, not the key. */
+  readonly keyIdPrefix: string;
+  /**
+   * HMAC-SHA256 of the access key id under a key drawn in the child for this run and never sent out (16 hex
+   * characters): equal for the same key id within a run, not comparable across runs, not the key id.
+   */
+  readonly keyFingerprint: string;
+  /** When the credentials expire, as the provider said. */
+  readonly expiration?: Date;
+}
+
 /** What the child saw: who STS says the credentials are, never the credentials. */
 export interface DefaultChainIdentity {
   readonly arn: string;
@@ -29,6 +44,8 @@ export interface DefaultChainIdentity {
   readonly links: readonly ChainLink[];
   /** How long the child took, from spawn to answer, in milliseconds. */
   readonly durationMs: number;
+  /** Every call, in order: one, or two with {@link DefaultChainRun.secondCallAfterMs}. The fields above are the first's. */
+  readonly calls: readonly DefaultChainCall[];
 }
 
 /** An AWS service refused a call of the chain (STS `AccessDenied`, `InvalidIdentityToken`, ...). */
@@ -58,6 +75,15 @@ export interface DefaultChainRun {
   readonly timeoutMs?: number;
   /** Text that must never appear in a failure message (a token written to a file): replaced by `***`. */
   readonly secrets?: readonly string[];
+  /**
+   * Calls again after this pause, in the same child with the same client, and STS is asked again. AWS SDK for
+   * JavaScript v3 (credential-provider-node's `memoizeChain`) treats credentials with less than 5 minutes left as
+   * due: the first resolution in that window returns them, still valid, and runs the chain again in the background;
+   * the second call resolves until that refresh has landed (at most 5 s), as a workload's next requests would. The
+   * timeout should cover the pause.
+   * @default - One call.
+   */
+  readonly secondCallAfterMs?: number;
 }
 
 /**
@@ -101,7 +127,7 @@ export async function runDefaultChain(
     const { stdout, failure } = await new Promise<{ stdout: string; failure?: string }>((resolve) => {
       execFile(
         process.execPath,
-        ["-e", chainScript(require.resolve("@aws-sdk/client-sts"))],
+        ["-e", chainScript(require.resolve("@aws-sdk/client-sts"), run.secondCallAfterMs)],
         { env, cwd: home, timeout: run.timeoutMs ?? 30_000, killSignal: "SIGKILL" },
         (err, out, stderr) => {
           if (!err) return resolve({ stdout: out });
@@ -115,7 +141,7 @@ export async function runDefaultChain(
       return { refused: { ...answer.error, message: redact(answer.error.message) } };
     }
     if (answer === undefined || failure !== undefined) return { failed: redact(failure ?? "no answer") };
-    const { hasSessionToken, debug, ...got } = answer;
+    const { hasSessionToken, debug, calls, ...got } = answer;
     const links = (Object.keys(LINK_MARKERS) as ChainLink[]).filter((l) =>
       debug.some((line) => line.includes(LINK_MARKERS[l])),
     );
@@ -124,14 +150,26 @@ export async function runDefaultChain(
       temporary: got.keyIdPrefix === "ASIA" && hasSessionToken,
       links,
       durationMs: Date.now() - started,
+      calls: calls.map(({ expiration, ...call }) => ({
+        ...call,
+        ...(expiration ? { expiration: new Date(expiration) } : {}),
+      })),
     };
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
 }
 
+type ChildCall = { arn: string; account: string; keyIdPrefix: string; keyFingerprint: string; expiration?: string };
 type ChildAnswer =
-  | { arn: string; account: string; keyIdPrefix: string; hasSessionToken: boolean; debug: string[] }
+  | {
+      arn: string;
+      account: string;
+      keyIdPrefix: string;
+      hasSessionToken: boolean;
+      debug: string[];
+      calls: ChildCall[];
+    }
   | { error: { code: string; status: number; message: string } };
 
 function parse(stdout: string): ChildAnswer | undefined {
@@ -145,34 +183,73 @@ function parse(stdout: string): ChildAnswer | undefined {
 /**
  * The child's program. A service's refusal (an error with an HTTP status) is reported as its code, status and message
  * on stdout; anything else crashes with a message on stderr. Only the chain's debug lines that name a provider are
- * passed back, never a credential.
+ * passed back, never a credential; a key id leaves the child only as an HMAC under a key drawn there.
  */
-function chainScript(clientSts: string): string {
+function chainScript(clientSts: string, secondCallAfterMs?: number): string {
   const markers = JSON.stringify(Object.values(LINK_MARKERS));
   return `
+const { createHmac, randomBytes } = require("node:crypto");
 const { STSClient, GetCallerIdentityCommand } = require(${JSON.stringify(clientSts)});
 const markers = ${markers};
+const secondCallAfterMs = ${JSON.stringify(secondCallAfterMs ?? null)};
+const fingerprintKey = randomBytes(32);
 const debug = [];
 const logger = { debug: (...m) => debug.push(m.join(" ")), info() {}, warn() {}, error() {}, trace() {} };
+class Refused { constructor(e) { this.e = e; } }
 (async () => {
   const sts = new STSClient({ logger });
-  let creds;
+  const fingerprint = (creds) => createHmac("sha256", fingerprintKey).update(creds.accessKeyId).digest("hex").slice(0, 16);
+  const resolve = async () => {
+    try {
+      return await sts.config.credentials();
+    } catch (e) {
+      if (!(e && e.$metadata && e.$metadata.httpStatusCode)) throw e;
+      throw new Refused(e);
+    }
+  };
+  const call = async (previous) => {
+    let creds = await resolve();
+    // Within its refresh window the SDK returns the still-valid credentials and refreshes in the background: later
+    // resolutions get the new ones. Give that refresh up to 5 s to land, as the next requests of a workload would.
+    for (let i = 0; previous && fingerprint(creds) === previous && i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      creds = await resolve();
+    }
+    const who = await sts.send(new GetCallerIdentityCommand({}));
+    return {
+      creds,
+      call: {
+        arn: who.Arn,
+        account: who.Account,
+        keyIdPrefix: creds.accessKeyId.slice(0, 4),
+        keyFingerprint: fingerprint(creds),
+        ...(creds.expiration ? { expiration: creds.expiration.toISOString() } : {}),
+      },
+    };
+  };
+  const calls = [];
+  let first;
   try {
-    creds = await sts.config.credentials();
-  } catch (e) {
-    const status = e && e.$metadata && e.$metadata.httpStatusCode;
-    if (!status) throw e;
+    first = await call();
+    calls.push(first.call);
+    if (secondCallAfterMs !== null) {
+      await new Promise((r) => setTimeout(r, secondCallAfterMs));
+      calls.push((await call(first.call.keyFingerprint)).call);
+    }
+  } catch (r) {
+    if (!(r instanceof Refused)) throw r;
+    const e = r.e;
     const code = (e.Error && e.Error.Code) || e.Code || e.name;
-    process.stdout.write(JSON.stringify({ error: { code, status, message: String(e.message) } }));
+    process.stdout.write(JSON.stringify({ error: { code, status: e.$metadata.httpStatusCode, message: String(e.message) } }));
     return;
   }
-  const who = await sts.send(new GetCallerIdentityCommand({}));
   process.stdout.write(JSON.stringify({
-    arn: who.Arn,
-    account: who.Account,
-    keyIdPrefix: creds.accessKeyId.slice(0, 4),
-    hasSessionToken: Boolean(creds.sessionToken),
+    arn: first.call.arn,
+    account: first.call.account,
+    keyIdPrefix: first.call.keyIdPrefix,
+    hasSessionToken: Boolean(first.creds.sessionToken),
     debug: debug.filter((line) => markers.some((m) => line.includes(m))),
+    calls,
   }));
 })().catch((e) => {
   process.stderr.write(String(e && e.name) + ": " + String(e && e.message));

@@ -1,7 +1,9 @@
 /**
  * The instance metadata service (IMDS) of a deployed instance, emulated: the role its instance profile holds, with
- * temporary credentials from LocalStack STS, served by AWS's amazon-ec2-metadata-mock; and the AWS SDK's default
- * credential chain run against it in a clean child process. LocalStack's EC2 runs no VM and so has no IMDS.
+ * temporary credentials from LocalStack STS obtained as EC2 obtains them (the role's trust evaluated for
+ * `ec2.amazonaws.com` first) and renewed before they expire, served by AWS's amazon-ec2-metadata-mock behind a loopback
+ * front that answers the IAM subtree; and the AWS SDK's default credential chain run against it in a clean child
+ * process. LocalStack's EC2 runs no VM and so has no IMDS.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -14,14 +16,31 @@ import {
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { GetInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { runDefaultChain } from "./default-chain";
+import { type DefaultChainCall, runDefaultChain } from "./default-chain";
 import { onPath } from "./engine";
+import {
+  assumeRoleUnauthorizedDocument,
+  credentialsDocument,
+  type IamCredentialsCode,
+  iamInfoDocument,
+  imdsTime,
+} from "./imds-documents";
+import { type ImdsFront, iamSubtree, serveImdsFront } from "./imds-front";
+import { type InstanceRoleTarget, keepInstanceRoleCredentials } from "./instance-role-credentials";
 import { localStackClientConfig, localStackEndpoint, localStackRegion } from "./localstack";
+
+export type { DefaultChainCall } from "./default-chain";
+export type { IamCredentialsCode } from "./imds-documents";
 
 /** Thrown when the metadata mock cannot be found, started or stopped, or the instance cannot be served. */
 export class InstanceMetadataError extends Error {
-  readonly code: "MockMissing" | "MockStartFailed" | "NoInstanceProfile" | "MetadataDisabled" | "ChainFailed";
+  readonly code:
+    | "MockMissing"
+    | "MockStartFailed"
+    | "NoInstanceProfile"
+    | "MetadataDisabled"
+    | "ChainFailed"
+    | "InvalidOptions";
   constructor(code: InstanceMetadataError["code"], message: string) {
     super(message);
     this.code = code;
@@ -29,13 +48,32 @@ export class InstanceMetadataError extends Error {
   }
 }
 
+/** The SDKs refresh credentials that expire within this many seconds (5 minutes in AWS SDK for JavaScript v3). */
+const SDK_REFRESH_WINDOW_SECONDS = 300;
+
 /** Options of {@link serveInstanceMetadata}. */
 export interface InstanceMetadataOptions {
   /**
    * The STS session name of the assumed role: it ends the caller's ARN, `assumed-role/<role>/<session>`.
-   * @default - The instance id, as EC2 itself does.
+   * @default - The instance id read from EC2, as EC2 itself does.
    */
   readonly sessionName?: string;
+  /**
+   * How long each set of served credentials lasts, in seconds: the AssumeRole `DurationSeconds`, so the served
+   * `Expiration` is STS's own. LocalStack accepts less than AWS's minimum of 900, which lets a test see a rotation
+   * within seconds.
+   * @default 3600
+   * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+   */
+  readonly credentialLifetimeSeconds?: number;
+  /**
+   * How long before the served credentials expire new ones (a new AssumeRole, a new key) are served, in seconds. EC2
+   * makes new credentials available at least five minutes before the old ones expire, and the SDKs refresh once less
+   * than five minutes remain: it must be more than 300 and less than `credentialLifetimeSeconds`.
+   * @default 360
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-metadata-security-credentials.html
+   */
+  readonly renewBeforeExpirySeconds?: number;
   /**
    * The amazon-ec2-metadata-mock binary.
    * @default - `KEYLESS_EC2_METADATA_MOCK`, else `ec2-metadata-mock` on PATH, else the repository's .tools/bin.
@@ -61,21 +99,33 @@ export interface InstanceMetadataServer {
    * LocalStack's moto keeps the id across ReplaceIamInstanceProfileAssociation.
    */
   readonly associationId: string;
-  /** The role the profile holds, whose credentials are served under `iam/security-credentials/<roleName>`. */
+  /** The role the profile holds, listed under `iam/security-credentials/`. */
   readonly roleName: string;
   /** Whether a token (IMDSv2) is required: the instance's `MetadataOptions.HttpTokens` is `required`. */
   readonly tokensRequired: boolean;
   /**
-   * Reads the instance's association again and serves the role it now holds, with fresh credentials, before it
-   * returns (on the same endpoint). Tokens issued before are no longer valid.
+   * The `Code` of `iam/security-credentials/<role>` now: `Success` with credentials, or `AssumeRoleUnauthorizedAccess`
+   * (no key) when the role's trust does not admit `ec2.amazonaws.com`. `iam/info` says `Success` either way: it
+   * describes the instance profile.
+   */
+  readonly credentialsCode: IamCredentialsCode;
+  /** Why the trust refused, when `credentialsCode` is `AssumeRoleUnauthorizedAccess` (the evaluation's reason). */
+  readonly trustRefusal: string | undefined;
+  /** How many times the served credentials were renewed on schedule (a new key each time); `refresh()` not counted. */
+  readonly rotations: number;
+  /**
+   * Reads the instance's association again and serves the role it now holds, its trust evaluated again and new
+   * credentials, before it returns (on the same endpoint). Tokens issued before stay valid, as on EC2.
    */
   refresh(): Promise<void>;
-  /** Stops the mock (SIGTERM, then SIGKILL after 3 s) and deletes its files. Safe to call twice. */
+  /** Stops renewing, the front and the mock (SIGTERM, then SIGKILL after 3 s) and deletes its files. Safe twice. */
   stop(): Promise<void>;
 }
 
 /** What an instance holds, read from the emulator. */
 interface InstanceIdentity {
+  instanceId: string;
+  account: string;
   associationId: string;
   profileName: string;
   profileArn: string;
@@ -87,16 +137,21 @@ interface InstanceIdentity {
 }
 
 /**
- * Serves a deployed instance's metadata as EC2 would: reads from the emulator which instance profile the instance
- * holds (DescribeIamInstanceProfileAssociations) and which role that profile holds (GetInstanceProfile), gets the
- * role's temporary credentials from LocalStack STS (AssumeRole, session name = instance id), and starts
- * amazon-ec2-metadata-mock on a free loopback port serving them under
- * `latest/meta-data/iam/security-credentials/<role>`. Tokens (IMDSv2) are required when the instance's
- * `metadataOptions.httpTokens` is `required`. Secrets are passed to the mock in a 0600 file that is deleted as soon as
- * the mock answers; they are never printed.
+ * Serves a deployed instance's metadata as EC2 would. It reads from the emulator which instance profile the instance
+ * holds (DescribeInstances, DescribeIamInstanceProfileAssociations) and which role that profile holds
+ * (GetInstanceProfile), and asks for the role's credentials as EC2 does ({@link assumeRoleAsService}: the role's trust
+ * evaluated for `ec2.amazonaws.com` with `aws:SourceAccount` = the instance's account and `aws:SourceArn` = its ARN,
+ * then STS AssumeRole with session name = the instance id). A trust that admits EC2 gets its credentials served under
+ * `latest/meta-data/iam/security-credentials/<role>` and renewed with a new key `renewBeforeExpirySeconds` before they
+ * expire; a trust that does not gets EC2's answer: the role still listed, its document `"Code" :
+ * "AssumeRoleUnauthorizedAccess"` with EC2's message and no key, so the SDK's chain finds no credentials.
  *
- * Not emulated: the hop limit (`httpPutResponseHopLimit`, a property of the network path) and credential rotation
- * before expiry (the credentials last an hour; call `refresh()` for new ones).
+ * amazon-ec2-metadata-mock serves everything but the IAM subtree and decides every token (IMDSv2 required when the
+ * instance's `metadataOptions.httpTokens` is `required`); a loopback front on the endpoint answers the IAM subtree
+ * from memory, so renewed credentials are served without restarting anything and no secret is written to a file.
+ * Secrets are never printed.
+ *
+ * Not emulated: the hop limit (`httpPutResponseHopLimit`, a property of the network path).
  *
  * @example
  * ```ts
@@ -113,40 +168,87 @@ export async function serveInstanceMetadata(
   instanceId: string,
   options: InstanceMetadataOptions = {},
 ): Promise<InstanceMetadataServer> {
+  const lifetimeSeconds = options.credentialLifetimeSeconds ?? 3600;
+  const renewBeforeExpirySeconds = options.renewBeforeExpirySeconds ?? 360;
+  if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds <= SDK_REFRESH_WINDOW_SECONDS) {
+    throw new InstanceMetadataError(
+      "InvalidOptions",
+      `\`credentialLifetimeSeconds\` must be an integer above ${SDK_REFRESH_WINDOW_SECONDS} (the SDKs' refresh ` +
+        `window); got ${lifetimeSeconds}`,
+    );
+  }
+  if (renewBeforeExpirySeconds <= SDK_REFRESH_WINDOW_SECONDS || renewBeforeExpirySeconds >= lifetimeSeconds) {
+    throw new InstanceMetadataError(
+      "InvalidOptions",
+      `\`renewBeforeExpirySeconds\` must be above ${SDK_REFRESH_WINDOW_SECONDS} (new credentials before the SDKs' ` +
+        `refresh window opens) and below \`credentialLifetimeSeconds\` (${lifetimeSeconds}); got ${renewBeforeExpirySeconds}`,
+    );
+  }
   const binary = options.mockBinary ?? requireMetadataMock();
-  const sessionName = options.sessionName ?? instanceId;
   const timeoutMs = options.startTimeoutMs ?? 10_000;
   let identity = await readInstance(instanceId);
-  let credentials = await assumeRole(identity.roleArn, sessionName);
+  const target = (id: InstanceIdentity): InstanceRoleTarget => ({
+    roleArn: id.roleArn,
+    roleName: id.roleName,
+    sessionName: options.sessionName ?? id.instanceId,
+    sourceAccount: id.account,
+    sourceArn: `arn:aws:ec2:${localStackRegion()}:${id.account}:instance/${id.instanceId}`,
+  });
+  const credentials = await keepInstanceRoleCredentials(target(identity), {
+    lifetimeSeconds,
+    renewBeforeExpirySeconds,
+  });
   const dir = mkdtempSync(path.join(os.tmpdir(), "keyless-imds-"));
-  let port = await freePort();
+  let mockPort = await freePort();
   const launch = () =>
     startMock({
       binary,
       dir,
-      port,
+      port: mockPort,
       timeoutMs,
       instanceId,
-      config: mockConfig(instanceId, identity, credentials),
+      config: mockConfig(instanceId, identity),
       tokensRequired: identity.tokensRequired,
     });
-  let mock: RunningMock;
-  try {
-    mock = await launch().catch(async (err) => {
+  const launchOnFreePort = () =>
+    launch().catch(async (err) => {
       // A port taken between freePort() and the mock's bind: once more on another port.
       if (!(err instanceof InstanceMetadataError && /address already in use/.test(err.message))) throw err;
-      port = await freePort();
+      mockPort = await freePort();
       return launch();
     });
+  let infoUpdated = new Date();
+  let mock: RunningMock | undefined;
+  let front: ImdsFront | undefined;
+  try {
+    mock = await launchOnFreePort();
+    front = await serveImdsFront({
+      upstream: () => `http://127.0.0.1:${mockPort}`,
+      // The mock serves iam/info behind its token check: it decides the token of every IAM request.
+      tokenCheckPath: "/latest/meta-data/iam/info",
+      iam: (requested) =>
+        iamSubtree(requested, {
+          roleName: identity.roleName,
+          info: () => iamInfoDocument({ arn: identity.profileArn, id: identity.profileId }, infoUpdated),
+          document: () => {
+            const served = credentials.current;
+            return served.code === "Success"
+              ? credentialsDocument(served.credentials, served.lastUpdated)
+              : assumeRoleUnauthorizedDocument(identity.roleName, served.lastUpdated);
+          },
+        }),
+    });
   } catch (err) {
+    credentials.stop();
+    await mock?.stop();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  const killOnExit = () => mock.child.kill("SIGKILL");
+  const killOnExit = () => mock?.child.kill("SIGKILL");
   process.once("exit", killOnExit);
   let stopped = false;
   const server: InstanceMetadataServer = {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: front.endpoint,
     instanceId,
     get profileName() {
       return identity.profileName;
@@ -160,23 +262,37 @@ export async function serveInstanceMetadata(
     get tokensRequired() {
       return identity.tokensRequired;
     },
+    get credentialsCode() {
+      return credentials.current.code;
+    },
+    get trustRefusal() {
+      const served = credentials.current;
+      return served.code === "AssumeRoleUnauthorizedAccess" ? served.reason : undefined;
+    },
+    get rotations() {
+      return credentials.rotations;
+    },
     async refresh() {
       if (stopped) throw new InstanceMetadataError("MockStartFailed", "refresh() after stop()");
       const next = await readInstance(instanceId);
-      const nextCredentials = await assumeRole(next.roleArn, sessionName);
-      // The mock reads its configuration once (its watch mode keeps the old role's path), so it is restarted on
-      // the same port: the endpoint stays the same and the new credentials are served when refresh() returns.
-      await mock.stop();
+      await credentials.refresh(target(next));
+      const restart = next.tokensRequired !== identity.tokensRequired;
       identity = next;
-      credentials = nextCredentials;
-      mock = await launch();
+      infoUpdated = new Date();
+      if (restart) {
+        // The mock takes --imdsv2 at start: restarted behind the front, whose endpoint stays the same.
+        await mock?.stop();
+        mock = await launchOnFreePort();
+      }
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       process.removeListener("exit", killOnExit);
+      credentials.stop();
       try {
-        await mock.stop();
+        await front?.stop();
+        await mock?.stop();
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -202,6 +318,11 @@ export interface ChainIdentity {
   readonly fromInstanceMetadata: boolean;
   /** How long the child process took, from spawn to answer, in milliseconds. */
   readonly durationMs: number;
+  /**
+   * Each call in the child, in order (two with {@link ChainOptions.secondCallAfterMs}): who STS said, the key id's
+   * fingerprint (an HMAC under a key drawn in the child for this run) and the credentials' expiry. No key id.
+   */
+  readonly calls: readonly DefaultChainCall[];
 }
 
 /** Options of {@link callerIdentityThroughImds}. */
@@ -217,8 +338,14 @@ export interface ChainOptions {
    */
   readonly region?: string;
   /**
+   * Calls again after this pause, in the same process with the same client: the SDK resolves its credentials anew
+   * (refreshing them when less than 5 minutes remain) and STS is asked again. For rotation tests.
+   * @default - One call.
+   */
+  readonly secondCallAfterMs?: number;
+  /**
    * How long the child may take, in milliseconds.
-   * @default 30000
+   * @default - 30000, plus `secondCallAfterMs`.
    */
   readonly timeoutMs?: number;
 }
@@ -228,7 +355,10 @@ export interface ChainOptions {
  * is. It runs in a child process whose environment holds no AWS keys, profile or container-credential variables
  * (config and credentials files point at paths that do not exist), only `AWS_EC2_METADATA_SERVICE_ENDPOINT`,
  * `AWS_EC2_METADATA_V1_DISABLED=true` (no token-less fallback: IMDSv2 only), `AWS_REGION` and
- * `AWS_ENDPOINT_URL_STS`. Nothing secret leaves the child: only the ARN, the account, the key id's kind and booleans.
+ * `AWS_ENDPOINT_URL_STS`. Nothing secret leaves the child: only the ARN, the account, the key id's kind and
+ * fingerprint, expiries and booleans. When the chain finds no credentials it rejects with
+ * {@link InstanceMetadataError} `ChainFailed`, naming the `Code` and `Message` the metadata service gave for the role
+ * (EC2's `AssumeRoleUnauthorizedAccess` when the role does not trust EC2).
  *
  * @param imdsEndpoint - the metadata service, for example {@link InstanceMetadataServer.endpoint}
  * @example
@@ -247,17 +377,45 @@ export async function callerIdentityThroughImds(
       AWS_REGION: options.region ?? localStackRegion(),
       AWS_ENDPOINT_URL_STS: options.stsEndpoint ?? localStackEndpoint(),
     },
-    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    timeoutMs: options.timeoutMs ?? 30_000 + (options.secondCallAfterMs ?? 0),
+    ...(options.secondCallAfterMs !== undefined ? { secondCallAfterMs: options.secondCallAfterMs } : {}),
   });
   if ("refused" in answer || "failed" in answer) {
     const why = "refused" in answer ? `${answer.refused.code}: ${answer.refused.message}` : answer.failed;
+    const served = await servedCredentialsCode(imdsEndpoint);
     throw new InstanceMetadataError(
       "ChainFailed",
-      `the SDK's default credential chain via ${imdsEndpoint} failed (${why})`,
+      `the SDK's default credential chain via ${imdsEndpoint} failed (${why})` +
+        (served ? `; the metadata service answers ${served}` : ""),
     );
   }
   const { links, ...who } = answer;
   return { ...who, fromInstanceMetadata: links.includes("instanceMetadata") };
+}
+
+/**
+ * `iam/security-credentials/<role> says <Code>: <Message>` when that document holds no credentials, read through a
+ * token; undefined when it holds credentials or cannot be read. Only `Code` and `Message` are kept.
+ */
+async function servedCredentialsCode(endpoint: string): Promise<string | undefined> {
+  try {
+    const token = await fetch(`${endpoint}/latest/api/token`, {
+      method: "PUT",
+      headers: { "X-aws-ec2-metadata-token-ttl-seconds": "60" },
+      signal: AbortSignal.timeout(2000),
+    });
+    if (!token.ok) return undefined;
+    const headers = { "X-aws-ec2-metadata-token": await token.text() };
+    const base = `${endpoint}/latest/meta-data/iam/security-credentials/`;
+    const listing = await fetch(base, { headers, signal: AbortSignal.timeout(2000) });
+    if (!listing.ok) return `iam/security-credentials/: HTTP ${listing.status}`;
+    const role = (await listing.text()).trim();
+    const doc = await fetch(`${base}${role}`, { headers, signal: AbortSignal.timeout(2000) });
+    const { Code, Message } = JSON.parse(await doc.text()) as { Code?: string; Message?: string };
+    return Code === "Success" ? undefined : `iam/security-credentials/${role}: ${Code}: ${Message ?? ""}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Masks anything shaped like a secret key, session token or IMDS token, in case the mock's log quotes one. */
@@ -325,6 +483,9 @@ async function readInstance(instanceId: string): Promise<InstanceIdentity> {
     );
   }
   return {
+    instanceId: instance.InstanceId ?? instanceId,
+    // The account that owns the instance: aws:SourceAccount of EC2's request for the role.
+    account: described.Reservations?.[0]?.OwnerId ?? roles[0].Arn.split(":")[4] ?? "",
     associationId: association.AssociationId,
     profileName,
     profileArn,
@@ -336,38 +497,11 @@ async function readInstance(instanceId: string): Promise<InstanceIdentity> {
   };
 }
 
-interface RoleCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string;
-  expiration: Date;
-}
-
-async function assumeRole(roleArn: string, sessionName: string): Promise<RoleCredentials> {
-  const sts = new STSClient(localStackClientConfig());
-  const got = await sts.send(
-    new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: 3600 }),
-  );
-  const c = got.Credentials;
-  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
-    throw new InstanceMetadataError("NoInstanceProfile", `STS AssumeRole of ${roleArn} returned no credentials`);
-  }
-  return {
-    accessKeyId: c.AccessKeyId,
-    secretAccessKey: c.SecretAccessKey,
-    sessionToken: c.SessionToken,
-    expiration: c.Expiration,
-  };
-}
-
-/** IMDS's time format: ISO 8601 without milliseconds. */
-function imdsTime(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-/** The mock's configuration file (see its pkg/config/defaults/aemm-metadata-default-values.json). */
-function mockConfig(instanceId: string, id: InstanceIdentity, c: RoleCredentials): object {
-  const now = imdsTime(new Date());
+/**
+ * The mock's configuration file (see its pkg/config/defaults/aemm-metadata-default-values.json). It holds no secret:
+ * the front answers the IAM subtree; the mock's `iam-info` only stands behind the token check of those requests.
+ */
+function mockConfig(instanceId: string, id: InstanceIdentity): object {
   const region = localStackRegion();
   return {
     metadata: {
@@ -377,20 +511,9 @@ function mockConfig(instanceId: string, id: InstanceIdentity, c: RoleCredentials
         "placement-availability-zone": id.availabilityZone ?? `${region}a`,
         "iam-info": {
           Code: "Success",
-          LastUpdated: now,
+          LastUpdated: imdsTime(new Date()),
           InstanceProfileArn: id.profileArn,
           InstanceProfileId: id.profileId,
-        },
-        // Also rewrites the path iam/security-credentials/<role> (the mock substitutes its default role name).
-        "iam-security-credentials-role": id.roleName,
-        "iam-security-credentials": {
-          Code: "Success",
-          LastUpdated: now,
-          Type: "AWS-HMAC",
-          AccessKeyId: c.accessKeyId,
-          SecretAccessKey: c.secretAccessKey,
-          Token: c.sessionToken,
-          Expiration: imdsTime(c.expiration),
         },
       },
     },

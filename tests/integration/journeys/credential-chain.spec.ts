@@ -1,8 +1,10 @@
 /**
  * The journey keyless exists for: software on an instance gets its role's credentials through IMDSv2 with no keys
- * anywhere, and sees a new role at once after a role change. The instance is deployed by the real engine to
- * LocalStack; its metadata service is AWS's amazon-ec2-metadata-mock serving the role's STS credentials; the AWS SDK
- * for JavaScript v3 default chain runs in a child process with no AWS keys in its environment.
+ * anywhere, sees a new role at once after a role change, and gets a new key before the old one expires; an instance
+ * whose role does not trust EC2 gets none. The instance is deployed by the real engine to LocalStack; its metadata
+ * service is AWS's amazon-ec2-metadata-mock behind the harness's front, serving the role's STS credentials as EC2
+ * obtains them (the trust evaluated for ec2.amazonaws.com first); the AWS SDK for JavaScript v3 default chain runs in a
+ * child process with no AWS keys in its environment.
  */
 import assert from "node:assert/strict";
 import { DescribeIamInstanceProfileAssociationsCommand, EC2Client } from "@aws-sdk/client-ec2";
@@ -13,6 +15,8 @@ import {
   assertNoLeftovers,
   assertProfileHoldsRole,
   callerIdentityThroughImds,
+  InstanceMetadataError,
+  type InstanceMetadataOptions,
   type InstanceMetadataServer,
   localStackClientConfig,
   requireLocalStack,
@@ -45,6 +49,27 @@ async function currentAssociation(instanceId: string): Promise<{ id: string; pro
   };
 }
 
+/** A GET through an IMDSv2 token, as software on the instance would send it. */
+async function imdsGet(endpoint: string, path: string): Promise<{ status: number; text: string }> {
+  const token = await fetch(`${endpoint}/latest/api/token`, {
+    method: "PUT",
+    headers: { "X-aws-ec2-metadata-token-ttl-seconds": "60" },
+  });
+  assert.equal(token.status, 200, "the metadata service must issue a token");
+  const res = await fetch(`${endpoint}/latest/meta-data/${path}`, {
+    headers: { "X-aws-ec2-metadata-token": await token.text() },
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+/** An EC2 trust policy admitting one service principal. */
+function trusting(service: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+  });
+}
+
 /** GET without a token: what IMDSv1 software (or an SSRF) would send. */
 async function tokenlessStatus(endpoint: string): Promise<number> {
   return (await fetch(`${endpoint}/latest/meta-data/iam/security-credentials/`)).status;
@@ -56,7 +81,11 @@ async function tokenlessStatus(endpoint: string): Promise<number> {
  */
 async function journey(
   program: () => Promise<Record<string, unknown>>,
-  fn: (t: TestStack, serve: (id: string) => Promise<InstanceMetadataServer>, held: StateResource[]) => Promise<void>,
+  fn: (
+    t: TestStack,
+    serve: (id: string, options?: InstanceMetadataOptions) => Promise<InstanceMetadataServer>,
+    held: StateResource[],
+  ) => Promise<void>,
 ): Promise<void> {
   await requireLocalStack(["iam", "sts", "ec2"]);
   requireMetadataMock();
@@ -67,8 +96,8 @@ async function journey(
   try {
     await fn(
       t,
-      async (id) => {
-        const s = await serveInstanceMetadata(id);
+      async (id, options) => {
+        const s = await serveInstanceMetadata(id, options);
         servers.push(s);
         return s;
       },
@@ -209,6 +238,148 @@ describe("journey: the credential chain through IMDSv2", function () {
         const who = await callerIdentityThroughImds(imds.endpoint);
         assert.equal(who.arn, `arn:aws:sts::${ACCOUNT}:assumed-role/${up.outputs["role"]}/${instanceId}`);
       },
+    );
+  });
+  it("an instance whose role trusts only Lambda gets no credentials (AssumeRoleUnauthorizedAccess); one trusting EC2 gets its role", async () => {
+    await journey(
+      async () => {
+        // Plain resources: keyless's components refuse a role that does not trust EC2, the test needs it as the case.
+        const lambdaRole = new aws.iam.Role("lambda-only-role", { assumeRolePolicy: trusting("lambda.amazonaws.com") });
+        const lambdaProfile = new aws.iam.InstanceProfile("lambda-only-profile", { role: lambdaRole.name });
+        const misused = new aws.ec2.Instance("misused", {
+          ami: AMI,
+          instanceType: "t3.micro",
+          iamInstanceProfile: lambdaProfile.name,
+          metadataOptions: { httpTokens: "required", httpEndpoint: "enabled" },
+        });
+        const ec2Role = new aws.iam.Role("ec2-role", { assumeRolePolicy: trusting("ec2.amazonaws.com") });
+        const ec2Profile = new aws.iam.InstanceProfile("ec2-profile", { role: ec2Role.name });
+        const trusted = new aws.ec2.Instance("trusted", {
+          ami: AMI,
+          instanceType: "t3.micro",
+          iamInstanceProfile: ec2Profile.name,
+          metadataOptions: { httpTokens: "required", httpEndpoint: "enabled" },
+        });
+        return {
+          misusedId: misused.id,
+          lambdaRole: lambdaRole.name,
+          lambdaProfileArn: lambdaProfile.arn,
+          trustedId: trusted.id,
+          ec2Role: ec2Role.name,
+        };
+      },
+      async (t, serve, held) => {
+        // GIVEN an instance whose profile holds a role trusting only lambda.amazonaws.com, and one trusting EC2
+        const up = await t.up();
+        held.push(...(await t.resources()));
+        const misusedId = up.outputs["misusedId"] as string;
+        const lambdaRole = up.outputs["lambdaRole"] as string;
+
+        // WHEN their metadata is served
+        const misused = await serve(misusedId);
+        const trusted = await serve(up.outputs["trustedId"] as string);
+
+        // THEN the untrusted role is still listed, but its document is EC2's refusal with no key
+        assert.equal(misused.roleName, lambdaRole);
+        assert.equal(misused.credentialsCode, "AssumeRoleUnauthorizedAccess");
+        assert.match(misused.trustRefusal ?? "", /^ec2\.amazonaws\.com: /);
+        const listing = await imdsGet(misused.endpoint, "iam/security-credentials/");
+        assert.deepEqual(listing, { status: 200, text: lambdaRole });
+        const doc = await imdsGet(misused.endpoint, `iam/security-credentials/${lambdaRole}`);
+        assert.equal(doc.status, 200);
+        const refusal = JSON.parse(doc.text) as Record<string, string>;
+        assert.deepEqual(Object.keys(refusal), ["Code", "Message", "LastUpdated"], "no key in EC2's refusal");
+        assert.equal(refusal["Code"], "AssumeRoleUnauthorizedAccess");
+        assert.equal(
+          refusal["Message"],
+          `EC2 cannot assume the role ${lambdaRole}.  Please see documentation at ` +
+            "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_iam-ec2.html#troubleshoot_iam-ec2_errors-info-doc.",
+        );
+        assert.match(refusal["LastUpdated"] ?? "", /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+        // AND iam/info describes the profile, which is fine: Success with its ARN
+        const info = JSON.parse((await imdsGet(misused.endpoint, "iam/info")).text) as Record<string, string>;
+        assert.equal(info["Code"], "Success");
+        assert.equal(info["InstanceProfileArn"], up.outputs["lambdaProfileArn"]);
+        assert.equal(await tokenlessStatus(misused.endpoint), 401, "a GET without a token must still be refused");
+
+        // AND the SDK's default chain finds no credentials, and says why
+        const failed = await callerIdentityThroughImds(misused.endpoint).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        assert.ok(failed instanceof InstanceMetadataError, `the chain must fail, got ${String(failed)}`);
+        assert.equal(failed.code, "ChainFailed");
+        assert.match(failed.message, /Could not load credentials from any providers/);
+        assert.match(
+          failed.message,
+          new RegExp(`AssumeRoleUnauthorizedAccess: EC2 cannot assume the role ${lambdaRole}\\.`),
+        );
+
+        // AND the instance whose role trusts EC2 gets its assumed-role identity
+        assert.equal(trusted.credentialsCode, "Success");
+        assert.equal(trusted.trustRefusal, undefined);
+        const who = await callerIdentityThroughImds(trusted.endpoint);
+        assert.equal(
+          who.arn,
+          `arn:aws:sts::${ACCOUNT}:assumed-role/${up.outputs["ec2Role"]}/${up.outputs["trustedId"]}`,
+        );
+        assert.equal(who.temporary, true);
+      },
+    );
+  });
+
+  it("the role's credentials rotate before they expire: the SDK refreshes by itself and gets a new key", async () => {
+    // Served credentials last 320 s and new ones are served 310 s before expiry (every 10 s); the SDK refreshes once
+    // less than 300 s remain, so at most 20 s after it fetched them.
+    const lifetime = 320;
+    const pauseMs = (lifetime - 300 + 2) * 1000;
+    await journey(
+      async () => {
+        const web = new SecureInstance("rotating", { ami: AMI, instanceType: "t3.micro" });
+        return { instanceId: web.instanceId, roleName: web.role?.name };
+      },
+      async (t, serve, held) => {
+        // GIVEN a SecureInstance whose metadata serves short-lived credentials
+        const up = await t.up();
+        held.push(...(await t.resources()));
+        const instanceId = up.outputs["instanceId"] as string;
+        const roleName = up.outputs["roleName"] as string;
+        const imds = await serve(instanceId, { credentialLifetimeSeconds: lifetime, renewBeforeExpirySeconds: 310 });
+        const endpoint = imds.endpoint;
+
+        // WHEN software on it calls STS, waits past the SDK's refresh point, and calls again (one process, one client)
+        const started = Date.now();
+        const who = await callerIdentityThroughImds(endpoint, { secondCallAfterMs: pauseMs });
+
+        // THEN both calls are the same role session, signed with two different keys
+
+        const [first, second] = who.calls;
+        assert.ok(first && second, `two calls expected, got ${who.calls.length}`);
+        const arn = `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/${instanceId}`;
+        assert.equal(first.arn, arn);
+        assert.equal(second.arn, arn);
+        assert.equal(second.keyIdPrefix, "ASIA");
+        assert.notEqual(first.keyFingerprint, second.keyFingerprint, "the SDK must have picked up a new key");
+        // AND the first credentials carried STS's short expiry, the second a later one
+        const expiresIn = (first.expiration?.getTime() ?? 0) - started;
+        assert.ok(expiresIn > 300_000 && expiresIn <= lifetime * 1000 + 1000, `first expiry in ${expiresIn} ms`);
+        assert.ok((second.expiration?.getTime() ?? 0) > (first.expiration?.getTime() ?? 0));
+        // AND the same endpoint renewed them on its schedule, nothing restarted
+        assert.equal(imds.endpoint, endpoint);
+        assert.ok(imds.rotations >= 1, `rotations: ${imds.rotations}`);
+      },
+    );
+  });
+
+  it("refuses a renewal schedule the SDK could not follow, before anything is read", async () => {
+    await assert.rejects(
+      serveInstanceMetadata("i-0123456789abcdef0", { renewBeforeExpirySeconds: 240 }),
+      (e: unknown) =>
+        e instanceof InstanceMetadataError && e.code === "InvalidOptions" && /renewBeforeExpirySeconds/.test(e.message),
+    );
+    await assert.rejects(
+      serveInstanceMetadata("i-0123456789abcdef0", { credentialLifetimeSeconds: 320 }),
+      (e: unknown) => e instanceof InstanceMetadataError && e.code === "InvalidOptions" && /below/.test(e.message),
     );
   });
 });
