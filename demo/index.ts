@@ -1,8 +1,10 @@
 // The keyless demo: an EC2 instance that reads one S3 prefix with credentials from its instance
-// profile. No access key exists anywhere: the role is trusted by EC2 only, IMDSv2 is required,
-// and the user data is scanned for keys before the instance is created.
+// profile, and the CI job that publishes to that prefix with a role it gets through GitHub's OIDC token.
+// No access key exists anywhere: the instance role is trusted by EC2 only, IMDSv2 is required, the user
+// data is scanned for keys before the instance is created, and the CI role trusts one repository's main branch.
 
-import { SecureInstance } from "@keyless/aws";
+import { GitHubActionsRole, OidcProvider, SecureInstance } from "@keyless/aws";
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 const config = new pulumi.Config();
@@ -33,6 +35,32 @@ const reader = new SecureInstance("reports-reader", {
   ].join("\n"),
 });
 
+// CI: the workflow on the main branch of one repository publishes the reports, and may do nothing else. Its job
+// exchanges GitHub's OIDC token for this role's credentials (AssumeRoleWithWebIdentity): no key in the repository's
+// secrets. One provider per URL and account: `existingGitHubProvider` when the account already has it.
+const repository = config.get("ciRepository") ?? "acme/reports";
+const github = OidcProvider.gitHubActions("github", { existing: config.getBoolean("existingGitHubProvider") ?? false });
+// The provider's ARN is written from the account (an invoke, answered at preview) rather than taken from github.arn,
+// which is unknown until the provider exists: so the pack reads the whole trust policy at preview, before anything is
+// created. dependsOn keeps the order github.arn would have given.
+const account = aws.getCallerIdentityOutput({}).accountId;
+const githubProviderArn = pulumi.interpolate`arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com`;
+const publisher = new GitHubActionsRole(
+  "reports-publisher",
+  {
+    providerArn: githubProviderArn,
+    repository,
+    branches: ["main"],
+    roleName: "reports-publisher",
+    description: `publishes reports/ of ${bucket} from the main branch of ${repository}`,
+    statements: [{ actions: ["s3:PutObject"], resources: [`arn:aws:s3:::${bucket}/reports/*`] }],
+  },
+  { dependsOn: [github] },
+);
+
 export const instanceId = reader.instanceId;
 export const instanceProfile = reader.instanceProfileName;
 export const roleArn = reader.role?.arn;
+export const ciRepository = repository;
+export const ciRoleArn = publisher.roleArn;
+export const githubProvider = github.arn;

@@ -1,8 +1,10 @@
 // `npm run demo [-- --keep]`: the keyless story on LocalStack, end to end, with the real engine.
 //   set-up → the pack in preview → up → what AWS says, and the identity software on the instance gets through IMDSv2
-//   → a role rotation, the identity changing at once → the pack refusing keys in user data → destroy.
+//   → a role rotation, the identity changing at once → CI: a GitHub Actions job's identity through its OIDC token,
+//   another repository refused → the pack refusing keys in user data → destroy.
 // Exits non-zero when any step fails. --keep leaves the stack (and the emulators) up and says how to destroy it.
 import { randomInt } from "node:crypto";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { root, step } from "./lib.mjs";
 import { POLICY_PACK, printKeepInstructions, startLocalRun, violationLine } from "./local-run.mjs";
@@ -11,7 +13,7 @@ import { useSupportedNode } from "./node.mjs";
 const keep = process.argv.includes("--keep");
 const started = Date.now();
 let chapter = 0;
-const TOTAL = 7;
+const TOTAL = 8;
 const title = (text) => console.log(`\n── ${++chapter}/${TOTAL} ${text}`);
 const show = (label, value) => console.log(`   ${label.padEnd(12)} ${value}`);
 
@@ -35,6 +37,79 @@ async function showIdentity(testing, imds) {
   return who;
 }
 
+/** The CI role as IAM holds it: GitHub's provider, and the trust read back and parsed by @keyless/iam-rules. */
+async function showCiTrust(testing, { roleArn, providerArn }) {
+  const { parseTrustPolicy } = createRequire(import.meta.url)(path.join(root, "iam-rules"));
+  const iam = testing.iamDirectory();
+  const provider = (await iam.oidcProviders(String(providerArn).split(":")[4])).find((p) => p.arn === providerArn);
+  if (!provider) throw new Error(`IAM holds no OIDC provider ${providerArn}`);
+  const trust = parseTrustPolicy((await iam.roleTrustPolicy(roleArn)) ?? "{}");
+  const [statement, ...more] = trust.statements;
+  const federated = statement?.principal === "*" ? [] : (statement?.principal?.Federated ?? []);
+  if (more.length > 0 || statement?.effect !== "Allow" || federated.join() !== providerArn) {
+    throw new Error(`the CI role's trust must be one statement for ${providerArn}`);
+  }
+  show("provider", `${provider.url}, audience ${provider.clientIds.join(", ")}`);
+  show("trust", `${String(roleArn).split("/").pop()}: ${statement.actions?.join(", ")} for that provider, if`);
+  for (const c of statement.conditions) show("", `${c.operator} ${c.key} = ${c.values.join(" | ")}`);
+}
+
+/**
+ * What a GitHub Actions job sees: the SDK's default chain with only a token file and the role ARN, through an STS
+ * front that verifies the token and evaluates the role's trust as AWS does (LocalStack checks neither). The tokens are
+ * signed by a local issuer standing in for GitHub's, with a key made for this run, and never printed.
+ */
+async function showCiIdentity(testing, { roleArn, repository }) {
+  const roleName = String(roleArn).split("/").pop();
+  const github = await testing.startOidcIssuer({ issuer: testing.GITHUB_ACTIONS_ISSUER });
+  const front = await testing.serveStsFront({ issuers: [github] }).catch(async (err) => {
+    await github.stop();
+    throw err;
+  });
+  try {
+    const job = async (claims) =>
+      testing.callerIdentityThroughWebIdentity({
+        token: await github.mint(claims),
+        roleArn,
+        sessionName: "GitHubActions", // what aws-actions/configure-aws-credentials names the session
+        stsEndpoint: front.endpoint,
+      });
+    const main = testing.githubActionsClaims({ repository, branch: "main", workflowFile: "publish.yml" });
+    const who = await job(main);
+    if (
+      !who.fromWebIdentity ||
+      !who.temporary ||
+      who.arn !== `arn:aws:sts::${who.account}:assumed-role/${roleName}/GitHubActions`
+    ) {
+      throw new Error(`the SDK's default chain did not answer with the CI role: ${who.arn}`);
+    }
+    show("identity", `${who.arn}  (${who.durationMs} ms)`);
+    show(
+      "",
+      "AWS SDK v3 default chain, no key in its environment: token file + AWS_ROLE_ARN → AssumeRoleWithWebIdentity",
+    );
+
+    const other = `${repository.split("/")[0]}/website`;
+    const stranger = testing.githubActionsClaims({ repository: other, branch: "main", workflowFile: "publish.yml" });
+    const refusal = await job(stranger).then(
+      (got) => {
+        throw new Error(`${other} must not get ${roleName}, got ${got.arn}`);
+      },
+      (err) => err,
+    );
+    if (!(refusal instanceof testing.OidcHarnessError) || refusal.awsCode !== "AccessDenied") throw refusal;
+    const decided = front.decisions.at(-1);
+    if (decided?.admitted !== false || decided.subject !== stranger.sub) {
+      throw new Error(`the STS front did not record the refusal of ${stranger.sub}`);
+    }
+    show("refused", `${other}'s main branch (${stranger.sub}): ${refusal.awsCode} (HTTP ${refusal.httpStatusCode})`);
+    show("", `"${refusal.message.split(": ").pop()}" (trust: ${decided.trust ?? "not evaluated"})`);
+    show("", "(tokens from a local issuer shaped like GitHub's, signed with a key made for this run; none printed)");
+  } finally {
+    await Promise.all([front.stop(), github.stop()]);
+  }
+}
+
 async function main() {
   await useSupportedNode();
   title("set-up: workspace, Pulumi CLI, EC2 metadata mock, LocalStack and moto");
@@ -50,10 +125,13 @@ async function main() {
       stack.preview({ policyPacks: [POLICY_PACK] }),
     );
     show("pack", `${preview.violations.length} violation(s) in ${preview.steps.length} planned steps`);
+    for (const v of preview.violations) console.log(`   ${violationLine(v)}`);
     if (preview.violations.length > 0) throw new Error("the demo program must pass the keyless-aws pack");
 
     title("deploy");
     const up = await step("pulumi up", () => stack.up({ policyPacks: [POLICY_PACK] }));
+    for (const v of up.violations) console.log(`   ${violationLine(v)}`);
+    if (up.violations.length > 0) throw new Error("the demo program must pass the keyless-aws pack at up too");
     const { instanceId, instanceProfile, roleArn } = up.outputs;
     const roleName = String(roleArn).split("/").pop();
 
@@ -89,6 +167,11 @@ async function main() {
     await imds.refresh();
     const after = await showIdentity(testing, imds);
     if (after.arn === before.arn) throw new Error("the identity did not change with the role");
+
+    title("CI without a key: a GitHub Actions job gets its role through OIDC");
+    const { ciRoleArn, ciRepository, githubProvider } = rotated.outputs;
+    await showCiTrust(testing, { roleArn: ciRoleArn, providerArn: githubProvider });
+    await showCiIdentity(testing, { roleArn: ciRoleArn, repository: ciRepository });
 
     title("the pack refuses keys in user data (examples/migrate-from-keys/before)");
     const legacy = madeUpKeyPair();
