@@ -1,6 +1,7 @@
 export * from "./assertions";
 export * from "./engine";
 export * from "./imds";
+export * from "./lambda";
 export * from "./leftovers";
 export * from "./localstack";
 export * from "./oidc";
