@@ -15,8 +15,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { format } from "node:util";
 import {
-  END_OF_INVOCATION_MARKER,
   ERROR_TYPE_HEADER,
+  endOfInvocation,
   INVOKE_HEADERS,
   type LambdaErrorPayload,
   RUNTIME_API_PREFIX,
@@ -199,12 +199,18 @@ function contextFor(headers: http.IncomingHttpHeaders, requestId: string): Recor
   };
 }
 
+/** Marks the end of an invocation's output on both pipes (writes to pipes are synchronous on Linux). */
+function markEnd(requestId: string): void {
+  process.stdout.write(endOfInvocation(requestId));
+  process.stderr.write(endOfInvocation(requestId));
+}
+
 /** An error outside the handler's promise ends the environment, as in Lambda: reported first, then exit. */
 async function crash(error: unknown, type?: string): Promise<never> {
   const reported = type === undefined ? error : Object.assign(new Error(String(error)), { name: type });
   try {
     if (currentRequestId !== undefined) {
-      process.stdout.write(`${END_OF_INVOCATION_MARKER} ${currentRequestId}\n`);
+      markEnd(currentRequestId);
       await postError(`/invocation/${encodeURIComponent(currentRequestId)}/error`, reported);
     } else if (!initialized) {
       await postError("/init/error", reported);
@@ -251,7 +257,7 @@ async function main(): Promise<void> {
       console.error(err);
       outcome = { path: `/invocation/${id}/error`, error: err };
     }
-    process.stdout.write(`${END_OF_INVOCATION_MARKER} ${requestId}\n`);
+    markEnd(requestId);
     currentRequestId = undefined;
     if (outcome.error !== undefined) await postError(outcome.path, outcome.error);
     else await call("POST", outcome.path, outcome.body, { "content-type": "application/json" });

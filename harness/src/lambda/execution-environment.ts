@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { END_OF_INVOCATION_MARKER } from "./protocol";
+import { END_OF_INVOCATION_MARKER, endOfInvocation } from "./protocol";
 import type { RuntimeApiServer, RuntimeInvocation, RuntimeReport } from "./runtime-api";
 
 /** How an environment is started. */
@@ -31,6 +31,8 @@ export interface EnvironmentResult {
   readonly output: string;
   /** From the event's submission to the report, in milliseconds. */
   readonly durationMs: number;
+  /** From the runtime taking the event to its report (the handler's time, as Lambda's REPORT `Duration`). */
+  readonly runDurationMs: number;
   /** On a cold start, from spawn to the runtime's first request for an event, in milliseconds. */
   readonly initDurationMs?: number;
 }
@@ -90,6 +92,7 @@ export class ExecutionEnvironment {
     const submitted = Date.now();
     const id = invocation.requestId;
     let initDurationMs: number | undefined;
+    let takenAt: number | undefined;
     let timer: NodeJS.Timeout | undefined;
     const fail = (errorType: string, errorMessage: string) =>
       this.start.api.abandon({ kind: "error", body: JSON.stringify({ errorType, errorMessage }) });
@@ -101,6 +104,7 @@ export class ExecutionEnvironment {
     // A cold start has Lambda's init limit to ask for the event; the handler then has the function's timeout.
     if (cold) timer = setTimeout(timeOut(this.start.initTimeoutMs), this.start.initTimeoutMs);
     const reported = this.start.api.submit(invocation, () => {
+      takenAt = Date.now();
       if (cold) initDurationMs = Date.now() - this.spawnedAt;
       clearTimeout(timer);
       timer = setTimeout(timeOut(invocation.timeoutMs), invocation.timeoutMs);
@@ -109,9 +113,11 @@ export class ExecutionEnvironment {
     const report = await reported;
     clearTimeout(timer);
     this.onExit = undefined;
-    const durationMs = Date.now() - submitted;
+    const reportedAt = Date.now();
+    const durationMs = reportedAt - submitted;
+    const runDurationMs = takenAt === undefined ? durationMs : reportedAt - takenAt;
     const output = this.redact(await this.takeOutput(id));
-    return { report, output, durationMs, ...(initDurationMs !== undefined ? { initDurationMs } : {}) };
+    return { report, output, durationMs, runDurationMs, ...(initDurationMs !== undefined ? { initDurationMs } : {}) };
   }
 
   /** Kills the process (SIGKILL: an environment is frozen, not shut down) and closes its Runtime API. */
@@ -125,16 +131,17 @@ export class ExecutionEnvironment {
   }
 
   /**
-   * The output up to the bootstrap's end marker for `requestId` (waited for, up to a second, so that the
-   * invocation's last lines are in), without the marker; the rest stays for the next invocation.
+   * The output up to the bootstrap's end markers for `requestId`, one from each pipe (waited for, up to a second, so
+   * that the invocation's last lines from both are in), without the markers; the rest stays for the next invocation.
    */
   private async takeOutput(requestId: string): Promise<string> {
-    const marker = `${END_OF_INVOCATION_MARKER} ${requestId}\n`;
-    if (!this.output.includes(marker) && this.alive) {
+    const marker = endOfInvocation(requestId);
+    const both = () => this.output.indexOf(marker) !== this.output.lastIndexOf(marker);
+    if (!both() && this.alive) {
       await new Promise<void>((resolve) => {
         const done = setTimeout(resolve, 1000);
         this.onOutput = () => {
-          if (this.output.includes(marker) || !this.alive) {
+          if (both() || !this.alive) {
             clearTimeout(done);
             resolve();
           }
@@ -142,13 +149,10 @@ export class ExecutionEnvironment {
       });
       this.onOutput = undefined;
     }
-    const at = this.output.indexOf(marker);
-    const taken = at === -1 ? this.output : this.output.slice(0, at);
-    this.output = at === -1 ? "" : this.output.slice(at + marker.length);
-    return taken
-      .split("\n")
-      .filter((line) => !line.startsWith(END_OF_INVOCATION_MARKER))
-      .join("\n");
+    const last = this.output.lastIndexOf(marker);
+    const taken = last === -1 ? this.output : this.output.slice(0, last);
+    this.output = last === -1 ? "" : this.output.slice(last + marker.length);
+    return taken.replace(new RegExp(`${END_OF_INVOCATION_MARKER} [^\\n]*\\n`, "g"), "");
   }
 
   private redact(text: string): string {

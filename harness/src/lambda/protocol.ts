@@ -19,10 +19,16 @@ export const INVOKE_HEADERS = {
 export const ERROR_TYPE_HEADER = "lambda-runtime-function-error-type";
 
 /**
- * Written by the bootstrap on stdout before it reports an invocation's outcome, so that the harness knows the
- * invocation's log lines have all arrived: `<marker> <request id>` on a line of its own, never shown in the logs.
+ * Written by the bootstrap on stdout and on stderr before it reports an invocation's outcome, so that the harness
+ * knows the invocation's log lines have all arrived from both pipes: `<marker> <request id>` on a line of its own,
+ * never shown in the logs.
  */
 export const END_OF_INVOCATION_MARKER = "\u0000keyless-lambda-invocation-end";
+
+/** The marker line for one invocation, as {@link END_OF_INVOCATION_MARKER} says. */
+export function endOfInvocation(requestId: string): string {
+  return `${END_OF_INVOCATION_MARKER} ${requestId}\n`;
+}
 
 /** Lambda's error shape, in an invocation's payload and in the runtime's error reports. */
 export interface LambdaErrorPayload {

@@ -277,7 +277,7 @@ class LocalLambdaRuntime implements LambdaRuntime {
     const timeoutSeconds = this.configuration.Timeout ?? 3;
     const got = await this.environment.invoke({
       requestId,
-      event: JSON.stringify(event ?? {}),
+      event: JSON.stringify(event === undefined ? {} : event),
       invokedFunctionArn: this.functionArn,
       traceId: traceHeader(),
       timeoutMs: timeoutSeconds * 1000,
@@ -289,7 +289,7 @@ class LocalLambdaRuntime implements LambdaRuntime {
     }
     const report = [
       `REPORT RequestId: ${requestId}`,
-      `Duration: ${got.durationMs.toFixed(2)} ms`,
+      `Duration: ${got.runDurationMs.toFixed(2)} ms`,
       `Memory Size: ${this.configuration.MemorySize ?? 128} MB`,
       ...(got.initDurationMs !== undefined ? [`Init Duration: ${got.initDurationMs.toFixed(2)} ms`] : []),
     ].join("\t");
@@ -309,6 +309,7 @@ class LocalLambdaRuntime implements LambdaRuntime {
   /** A cold start: the role's session for Lambda (or Lambda's refusal), a Runtime API, the child process. */
   private async startEnvironment(): Promise<ExecutionEnvironment> {
     const arn = parseFunctionArn(this.functionArn);
+    this.session = undefined;
     let got: Awaited<ReturnType<typeof assumeRoleAsService>>;
     try {
       got = await assumeRoleAsService({

@@ -239,8 +239,9 @@ export const handler = async (event, context) => {
     }
   });
 
-  it("answers a thrown error, a missing handler and a timeout in Lambda's error shape", async () => {
-    // GIVEN a handler that throws, one that is not exported, and one that outlives its 1 s timeout
+  it("answers a thrown error, a missing handler, a syntax error and a timeout in Lambda's error shape", async () => {
+    // GIVEN a handler that throws or outlives its 1 s timeout, one that is not exported, and ES module syntax in a
+    // .js file (nodejs22.x does not detect it: Lambda turns Node.js's module detection off)
     const roleArn = await role(`keyless-rt-err-${suffix}`, trustPolicy("lambda.amazonaws.com"));
     const code = `export const handler = async (event) => {
   if (event.wait) await new Promise((resolve) => setTimeout(resolve, event.wait));
@@ -252,8 +253,11 @@ export const handler = async (event, context) => {
     await deploy(name, roleArn, { name: "index.mjs", code }, { timeout: 1 });
     const missing = `keyless-rt-missing-${suffix}`;
     await deploy(missing, roleArn, { name: "index.mjs", code }, { handler: "index.absent" });
+    const syntax = `keyless-rt-syntax-${suffix}`;
+    await deploy(syntax, roleArn, { name: "index.js", code });
     const runtime = await startLambdaRuntime(name);
     const noHandler = await startLambdaRuntime(missing);
+    const badSyntax = await startLambdaRuntime(syntax);
     try {
       // WHEN each is invoked
       const thrown = await runtime.invoke({ fail: "x" });
@@ -261,6 +265,7 @@ export const handler = async (event, context) => {
       const timedOut = await runtime.invoke({ wait: 3000 });
       const again = await runtime.invoke({});
       const notFound = await noHandler.invoke({});
+      const unparsed = [await badSyntax.invoke({}), await badSyntax.invoke({})];
 
       // THEN the errors come back as Lambda's Invoke returns them: status 200, FunctionError Unhandled, the shape
       assert.equal(thrown.statusCode, 200);
@@ -282,9 +287,18 @@ export const handler = async (event, context) => {
         [(notFound.payload as LambdaErrorPayload).errorType, (notFound.payload as LambdaErrorPayload).errorMessage],
         ["Runtime.HandlerNotFound", "index.absent is undefined or not exported"],
       );
+      // A failed init ends the environment: each invocation is a cold start that fails the same way.
+      for (const got of unparsed) {
+        assert.equal(got.functionError, "Unhandled");
+        const e = got.payload as LambdaErrorPayload;
+        assert.equal(e.errorType, "Runtime.UserCodeSyntaxError");
+        assert.match(e.errorMessage, /^SyntaxError: Unexpected token 'export'/);
+        assert.equal(got.coldStart, true);
+      }
     } finally {
       await runtime.stop();
       await noHandler.stop();
+      await badSyntax.stop();
     }
   });
 
