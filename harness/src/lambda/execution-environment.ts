@@ -58,17 +58,24 @@ export class ExecutionEnvironment {
     private readonly child: ChildProcess,
     private readonly start: EnvironmentStart,
   ) {
-    const take = (chunk: Buffer) => {
-      this.output += chunk.toString("utf8");
+    const take = (chunk: string) => {
+      this.output += chunk;
       this.onOutput?.();
     };
-    child.stdout?.on("data", take);
-    child.stderr?.on("data", take);
-    child.on("exit", (code, signal) => {
-      this.exitDescription = signal ? `signal: ${signal === "SIGKILL" ? "killed" : signal}` : `exit status ${code}`;
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.setEncoding("utf8");
+      stream?.on("data", take);
+    }
+    const ended = (description: string) => {
+      this.exitDescription ??= description;
       this.onExit?.(this.exitDescription);
       this.onOutput?.();
-    });
+    };
+    child.on("exit", (code, signal) =>
+      ended(signal ? `signal: ${signal === "SIGKILL" ? "killed" : signal}` : `exit status ${code}`),
+    );
+    // The process could not be started at all (or signalled): the invocation fails as a runtime that exited.
+    child.on("error", (err) => ended(`${err.name}: ${err.message}`));
   }
 
   /** Starts the child; it initializes (loads the handler) at once, as a cold start does. */

@@ -239,13 +239,14 @@ export const handler = async (event, context) => {
     }
   });
 
-  it("answers a thrown error, a missing handler, a syntax error and a timeout in Lambda's error shape", async () => {
+  it("answers a thrown error, a missing handler, a syntax error, a timeout and an exit in Lambda's error shape", async () => {
     // GIVEN a handler that throws or outlives its 1 s timeout, one that is not exported, and ES module syntax in a
     // .js file (nodejs22.x does not detect it: Lambda turns Node.js's module detection off)
     const roleArn = await role(`keyless-rt-err-${suffix}`, trustPolicy("lambda.amazonaws.com"));
     const code = `export const handler = async (event) => {
   if (event.wait) await new Promise((resolve) => setTimeout(resolve, event.wait));
   if (event.fail) throw new TypeError("bad input: " + event.fail);
+  if (event.exit) process.exit(event.exit);
   return { fine: true };
 };
 `;
@@ -264,6 +265,8 @@ export const handler = async (event, context) => {
       const after = await runtime.invoke({});
       const timedOut = await runtime.invoke({ wait: 3000 });
       const again = await runtime.invoke({});
+      const exited = await runtime.invoke({ exit: 3 });
+      const afterExit = await runtime.invoke({});
       const notFound = await noHandler.invoke({});
       const unparsed = [await badSyntax.invoke({}), await badSyntax.invoke({})];
 
@@ -282,6 +285,18 @@ export const handler = async (event, context) => {
       });
       assert.ok(timedOut.durationMs >= 1000 && timedOut.durationMs < 2500, `took ${timedOut.durationMs} ms`);
       assert.deepEqual([again.payload, again.coldStart], [{ fine: true }, true]);
+      // So does an exit.
+      assert.deepEqual(
+        [exited.functionError, exited.payload],
+        [
+          "Unhandled",
+          {
+            errorType: "Runtime.ExitError",
+            errorMessage: `RequestId: ${exited.requestId} Error: Runtime exited with error: exit status 3`,
+          },
+        ],
+      );
+      assert.deepEqual([afterExit.payload, afterExit.coldStart], [{ fine: true }, true]);
       assert.equal(notFound.functionError, "Unhandled");
       assert.deepEqual(
         [(notFound.payload as LambdaErrorPayload).errorType, (notFound.payload as LambdaErrorPayload).errorMessage],
