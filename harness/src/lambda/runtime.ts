@@ -200,7 +200,7 @@ export async function startLambdaRuntime(
     mkdirSync(taskRoot);
     mkdirSync(path.join(runtimeDir, "node_modules"), { recursive: true });
     symlinkSync(awsSdkDir(), path.join(runtimeDir, "node_modules", "@aws-sdk"), "dir");
-    unpackZip(await downloadCode(got.Code.Location, options.endpoint ?? localStackEndpoint()), taskRoot);
+    unpackZip(await downloadCode(got.Code.Location, localStackEndpoint()), taskRoot);
     return new LocalLambdaRuntime(configuration, dir, taskRoot, runtimeDir, options);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
