@@ -2,6 +2,7 @@ export * from "./assertions";
 export * from "./ecs-task-credentials";
 export * from "./engine";
 export * from "./imds";
+export * from "./lambda";
 export * from "./leftovers";
 export * from "./localstack";
 export * from "./oidc";

@@ -1,13 +1,27 @@
 import assert from "node:assert/strict";
-import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetRoleCommand, IAMClient, UpdateAssumeRolePolicyCommand } from "@aws-sdk/client-iam";
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { assertRoleTrusts, localStackClientConfig, motoEndpoint } from "@keyless/testing";
+import {
+  assertRoleTrusts,
+  invokeLambdaLocally,
+  LambdaServiceError,
+  localStackClientConfig,
+  motoEndpoint,
+  startLambdaRuntime,
+} from "@keyless/testing";
+import { startSigningRecorder } from "../../support/signing-recorder";
 import { attachedPolicyArns, grants, inlineStatements, runExampleJourney } from "./support";
+
+const EC2_ONLY = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+});
 
 describe("examples/lambda-dynamodb", function () {
   this.timeout(300_000);
 
-  it("gives the function a role that may put and get items in its table and write its own logs", async () => {
+  it("gives the function a role that may put and get items in its table and write its own logs, and its handler runs under it", async () => {
     await runExampleJourney({
       example: "lambda-dynamodb",
       services: ["iam", "sts", "lambda", "logs"],
@@ -41,6 +55,57 @@ describe("examples/lambda-dynamodb", function () {
         ]);
         // No AWSLambdaBasicExecutionRole: it would allow every log group in the account.
         assert.deepEqual(await attachedPolicyArns(role), []);
+
+        // The handler runs as Lambda runs it: its code and environment read back from Lambda, the execution role's
+        // session in its environment, its DynamoDB calls through a recorder in front of moto.
+        const dynamodb = new DynamoDBClient(localStackClientConfig(motoEndpoint()));
+        const recorder = await startSigningRecorder(motoEndpoint());
+        const runtime = await startLambdaRuntime(functionArn, { dynamodbEndpoint: recorder.endpoint });
+        try {
+          const visit = await runtime.invoke({ id: "visitor-1" });
+          assert.equal(visit.functionError, undefined, visit.logs);
+          assert.deepEqual(visit.payload, { id: "visitor-1", greeting: fn.Environment?.Variables?.["GREETING"] });
+          assert.equal(
+            runtime.session?.assumedRoleArn,
+            `arn:aws:sts::000000000000:assumed-role/${role}/${fn.FunctionName}`,
+          );
+          // PutItem and GetItem, each signed by the session Lambda delivered and by no other key.
+          assert.deepEqual(
+            recorder.calls.map((c) => c.operation),
+            ["DynamoDB_20120810.PutItem", "DynamoDB_20120810.GetItem"],
+          );
+          assert.deepEqual(
+            recorder.calls.map((c) => c.keyIdSha256),
+            recorder.calls.map(() => runtime.session?.accessKeyIdSha256),
+          );
+        } finally {
+          await runtime.stop();
+          await recorder.stop();
+        }
+        const item = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { id: { S: "visitor-1" } } }));
+        assert.equal(item.Item?.["greeting"]?.S, "hi");
+        assert.ok(!Number.isNaN(Date.parse(item.Item?.["at"]?.S ?? "")), "the handler must have written `at`");
+
+        // Once the role trusts EC2 only, Lambda cannot assume it: the invoke fails as Lambda's does, and no code runs.
+        const iam = new IAMClient(localStackClientConfig());
+        const trust = decodeURIComponent(
+          (await iam.send(new GetRoleCommand({ RoleName: role }))).Role?.AssumeRolePolicyDocument ?? "",
+        );
+        await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role, PolicyDocument: EC2_ONLY }));
+        try {
+          await assert.rejects(
+            invokeLambdaLocally(functionArn, { id: "visitor-2" }),
+            (err) =>
+              err instanceof LambdaServiceError &&
+              err.code === "AccessDeniedException" &&
+              err.statusCode === 403 &&
+              err.message === "The role defined for the function cannot be assumed by Lambda.",
+          );
+        } finally {
+          await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role, PolicyDocument: trust }));
+        }
+        const none = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { id: { S: "visitor-2" } } }));
+        assert.equal(none.Item, undefined);
       },
     });
   });
