@@ -17,7 +17,7 @@ import { capture, exists, root, run, step, toolsDir } from "./lib.mjs";
 export const LOCALSTACK_VERSION = "4.14.0";
 /** Dependencies as they were when that release was current: later cbor2 and pyOpenSSL break it. */
 const UPLOADED_PRIOR_TO = "2026-04-01T00:00:00Z";
-const PIP_VERSION = "26.3";
+export const PIP_VERSION = "26.3";
 /** localstack-core, and flask for moto's standalone server (moto-ext comes with localstack-core). */
 const REQUIREMENTS = [`localstack-core[runtime]==${LOCALSTACK_VERSION}`, "flask==3.1.3", "flask-cors==6.0.2"];
 // localstack-core uses Python 3.12 syntax (PEP 695) in modules it loads lazily.
@@ -53,7 +53,7 @@ function atLeast(version, min) {
 }
 
 /** A Python new enough for localstack-core: $KEYLESS_PYTHON, then python3.13, python3.12, python3 on PATH, then pyenv's. */
-function findPython() {
+export function findPython() {
   const candidates = [process.env.KEYLESS_PYTHON, "python3.13", "python3.12", "python3"];
   const pyenv = path.join(process.env.HOME ?? "/root", ".pyenv", "versions");
   if (exists(pyenv)) {

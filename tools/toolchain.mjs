@@ -15,6 +15,14 @@ export async function ensureToolchain({ yamlHost = true } = {}) {
   if (yamlHost) await (await import("./yaml-host.mjs")).ensureYamlHost();
   await (await import("./ec2-metadata-mock.mjs")).ensureEc2MetadataMock();
   await ensureLocalStackVenv();
+  await ensureWorkloadTools();
+}
+
+/** The clients the workload journeys run, pinned from PyPI: the AWS CLI and certbot with its Route 53 plugin. */
+export async function ensureWorkloadTools() {
+  const { ensurePythonTool } = await import("./python-tools.mjs");
+  await ensurePythonTool("awscli", ["awscli==1.46.2"]);
+  await ensurePythonTool("certbot", ["certbot==5.8.0", "certbot-dns-route53==5.8.0"]);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
