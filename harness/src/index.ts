@@ -16,4 +16,5 @@ export {
 } from "./provider/provider";
 export { awsPackageSchema, awsPackageSchemaJson, COMPUTED as AWS_SCHEMA_COMPUTED } from "./provider/schema";
 export * from "./service-credentials";
+export * from "./signing-recorder";
 export * from "./stack";
