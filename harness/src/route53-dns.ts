@@ -229,16 +229,16 @@ export function txtStrings(value: string): string[] {
   const trimmed = value.trim();
   if (!trimmed.startsWith('"')) return [trimmed];
   const strings: string[] = [];
-  for (const m of trimmed.matchAll(/"((?:[^"\\]|\\.)*)"/g)) strings.push(unescape(m[1] ?? ""));
+  for (const m of trimmed.matchAll(/"((?:[^"\\]|\\.)*)"/g)) strings.push(decodeEscapes(m[1] ?? ""));
   return strings;
 }
 
 /** A name as compared: lower case, `\ooo` escapes decoded (Route 53 writes `*` as `\052`), no trailing dot. */
 function normalize(name: string): string {
-  return unescape(name).toLowerCase().replace(/\.$/, "");
+  return decodeEscapes(name).toLowerCase().replace(/\.$/, "");
 }
 
-function unescape(text: string): string {
+function decodeEscapes(text: string): string {
   return text.replace(/\\([0-7]{3}|.)/g, (_, esc: string) =>
     esc.length === 3 ? String.fromCharCode(Number.parseInt(esc, 8)) : esc,
   );
