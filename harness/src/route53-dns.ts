@@ -59,7 +59,7 @@ export interface Route53DnsServer {
   readonly port: number;
   /** Every query answered so far, in order. */
   readonly queries: readonly Route53DnsQuery[];
-  /** Closes both sockets. Safe twice. */
+  /** Closes both sockets and any TCP connection still open. Safe twice. */
   stop(): Promise<void>;
 }
 
@@ -93,7 +93,7 @@ export async function serveRoute53Dns(options: Route53DnsOptions = {}): Promise<
     const name = normalize(question.name);
     let result: Resolution;
     try {
-      result = await resolve(client, name, question.type);
+      result = await resolve(client, name, question.type, question.name.replace(/\.$/, ""));
     } catch {
       result = { rcode: "SERVFAIL", answers: [] };
     }
@@ -105,20 +105,27 @@ export async function serveRoute53Dns(options: Route53DnsOptions = {}): Promise<
       answers: result.answers.length,
       ...(result.zoneId ? { zoneId: result.zoneId } : {}),
     });
-    // Authoritative for its zones; the recursion-desired bit echoed, as RFC 1035 asks.
+    // Authoritative for its zones; the recursion-desired bit echoed, as RFC 1035 asks; the RCODE in the low 4 bits
+    // (dns-packet encodes it from the flags only).
     const flags =
-      (result.zoneId ? dnsPacket.AUTHORITATIVE_ANSWER : 0) | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED);
+      (result.zoneId ? dnsPacket.AUTHORITATIVE_ANSWER : 0) |
+      ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) |
+      RCODES[result.rcode];
     return dnsPacket.encode({
       type: "response",
       id: query.id ?? 0,
       flags,
-      rcode: result.rcode,
       questions: [question],
       answers: result.answers,
     } as dnsPacket.Packet);
   };
 
-  const tcp = net.createServer((socket) => serveTcp(socket, (request) => answer(request, "tcp")));
+  const connections = new Set<net.Socket>();
+  const tcp = net.createServer((socket) => {
+    connections.add(socket);
+    socket.once("close", () => connections.delete(socket));
+    serveTcp(socket, (request) => answer(request, "tcp"));
+  });
   const { udp, port } = await listenBoth(tcp, options.port);
   udp.on("message", (message, peer) => {
     void answer(message, "udp").then((response) => {
@@ -133,6 +140,8 @@ export async function serveRoute53Dns(options: Route53DnsOptions = {}): Promise<
     async stop() {
       if (stopped) return;
       stopped = true;
+      // A client may keep its connection open (DNS over TCP allows it): closed here, or close() would wait for it.
+      for (const socket of connections) socket.destroy();
       await Promise.all([
         new Promise<void>((resolve) => udp.close(() => resolve())),
         new Promise<void>((resolve) => tcp.close(() => resolve())),
@@ -147,10 +156,14 @@ interface Resolution {
   zoneId?: string;
 }
 
+/** RFC 1035 4.1.1 response codes. */
+const RCODES: Record<Route53DnsQuery["rcode"], number> = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 };
+
 /** How many CNAMEs are followed before the answer stops (a loop in the zone data ends here). */
 const MAX_CNAME_CHAIN = 8;
 
-async function resolve(client: Route53Client, name: string, type: string): Promise<Resolution> {
+/** `asked` is the name as the question spelled it: the answer's owner name echoes its case, as name servers do. */
+async function resolve(client: Route53Client, name: string, type: string, asked: string): Promise<Resolution> {
   const zones = await publicZones(client);
   const answers: dnsPacket.Answer[] = [];
   let current = name;
@@ -165,11 +178,11 @@ async function resolve(client: Route53Client, name: string, type: string): Promi
     }
     const cname = sets.find((s) => s.Type === "CNAME");
     if (cname && type !== "CNAME") {
-      answers.push(...toAnswers(current, cname));
+      answers.push(...toAnswers(hop === 0 ? asked : current, cname));
       current = normalize(cname.ResourceRecords?.[0]?.Value ?? "");
       continue;
     }
-    for (const set of sets) if (set.Type === type) answers.push(...toAnswers(current, set));
+    for (const set of sets) if (set.Type === type) answers.push(...toAnswers(hop === 0 ? asked : current, set));
     return { rcode: "NOERROR", answers, zoneId: firstZone };
   }
   return { rcode: "NOERROR", answers, zoneId: firstZone };
