@@ -14,6 +14,20 @@ import { DEFAULT_OPTIONS as opts } from "../tests/support/policy";
 
 const trust = (s: string) =>
   JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: s }, Action: "sts:AssumeRole" }] });
+// CI roles trusting GitHub's OIDC provider: half pinned to one repository's main branch, half open to any repository.
+const GITHUB = "token.actions.githubusercontent.com";
+const webIdentityTrust = (sub: string) =>
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${GITHUB}` },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: { StringEquals: { [`${GITHUB}:aud`]: "sts.amazonaws.com" }, StringLike: { [`${GITHUB}:sub`]: sub } },
+      },
+    ],
+  });
 const script = `#!/bin/bash\nyum install -y nginx\n${"echo configuring step; ".repeat(60)}\n`;
 const userData = Buffer.from(script).toString("base64");
 
@@ -27,6 +41,14 @@ function stack(n: number): Spec[] {
   for (let i = 0; out.length < n; i++) {
     const role = `role-${i}`;
     const arn = `arn:aws:iam::123456789012:role/${role}`;
+    if (i % 10 === 0) {
+      const sub = i % 20 === 0 ? `repo:acme/app-${i}:ref:refs/heads/main` : "repo:*";
+      out.push({
+        type: "aws:iam/role:Role",
+        name: `ci-${i}`,
+        props: { name: `ci-${i}`, assumeRolePolicy: webIdentityTrust(sub) },
+      });
+    }
     out.push({
       type: "aws:iam/role:Role",
       name: role,

@@ -1,5 +1,6 @@
 // `npm run demo [-- --keep]`: the keyless story on LocalStack, end to end, with the real engine.
 //   set-up → the pack in preview → up → what AWS says, and the identity software on the instance gets through IMDSv2
+//   (the AWS SDK's chain, then the AWS CLI reading the reports bucket with no key)
 //   → a role rotation, the identity changing at once → CI: a GitHub Actions job's identity through its OIDC token,
 //   another repository refused → the pack refusing keys in user data → destroy.
 // Exits non-zero when any step fails. --keep leaves the stack (and the emulators) up and says how to destroy it.
@@ -11,6 +12,8 @@ import { POLICY_PACK, printKeepInstructions, startLocalRun, violationLine } from
 import { useSupportedNode } from "./node.mjs";
 
 const keep = process.argv.includes("--keep");
+/** The bucket demo/index.ts grants the instance (its `bucket` config's default). */
+const REPORTS_BUCKET = "keyless-demo-reports";
 const started = Date.now();
 let chapter = 0;
 const TOTAL = 8;
@@ -24,6 +27,51 @@ function madeUpKeyPair() {
     accessKeyId: `AKIA${pick("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)}`,
     secretAccessKey: pick("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40),
   };
+}
+
+/**
+ * The workload itself: the AWS CLI on the "instance", with no key in its environment or files, asks who it is and
+ * reads the reports the CI job publishes, through IMDSv2; a recorder in front of LocalStack shows which key signed
+ * each of its calls (by fingerprint: IMDS delivered it, nothing else).
+ */
+async function showAwsCli(testing, imds, bucket) {
+  const { S3Client, CreateBucketCommand, PutObjectCommand } = createRequire(path.join(root, "harness", "package.json"))(
+    "@aws-sdk/client-s3",
+  );
+  const s3 = new S3Client({ ...testing.localStackClientConfig(), forcePathStyle: true });
+  // What the CI job publishes (the demo program names the bucket; the job would fill it).
+  await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((err) => {
+    if (err.name !== "BucketAlreadyOwnedByYou") throw err;
+  });
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: "reports/latest.csv", Body: "day,visits\n2026-12-01,41\n" }),
+  );
+  const recorder = await testing.startSigningRecorder({ upstream: testing.localStackEndpoint() });
+  const cliStarted = Date.now();
+  try {
+    const aws = async (...args) => {
+      const run = await testing.runOnInstance(imds, ["aws", ...args], { endpoint: recorder.endpoint });
+      if (run.exitCode !== 0) throw new Error(`aws ${args.join(" ")} failed: ${run.stderr.trim()}`);
+      return run.stdout.trim();
+    };
+    const who = JSON.parse(await aws("sts", "get-caller-identity"));
+    show("aws cli", `$ aws sts get-caller-identity  → ${who.Arn}`);
+    const listed = await aws("s3", "ls", `s3://${bucket}/reports/`);
+    show("", `$ aws s3 ls s3://${bucket}/reports/  → ${listed.split(/\s+/).pop()}`);
+    const body = await aws("s3", "cp", `s3://${bucket}/reports/latest.csv`, "-");
+    show("", `$ aws s3 cp s3://${bucket}/reports/latest.csv -  → ${body.split("\n").join(" | ")}`);
+    const signers = new Set(recorder.calls.map((c) => c.keyFingerprint));
+    if (signers.size !== 1 || !signers.has(imds.keyFingerprint)) {
+      throw new Error("a call of the AWS CLI was not signed by the credentials IMDS delivered");
+    }
+    show(
+      "",
+      `no key in its environment or ~/.aws; ${recorder.calls.length} calls in ${Date.now() - cliStarted} ms, ` +
+        `all signed by the key IMDSv2 delivered (sha256 ${imds.keyFingerprint.slice(0, 12)}…)`,
+    );
+  } finally {
+    await recorder.stop();
+  }
 }
 
 /** What the instance's software sees: the identity its SDK obtains through the metadata service, and the refusal of IMDSv1. */
@@ -154,6 +202,7 @@ async function main() {
     show("IMDSv1", `a request without a token is refused: HTTP ${tokenless.status}`);
     if (tokenless.status !== 401) throw new Error(`IMDS answered a token-less request with ${tokenless.status}`);
     const before = await showIdentity(testing, imds);
+    await showAwsCli(testing, imds, REPORTS_BUCKET);
 
     title("role rotation: the workload moves to a new role");
     await stack.stack.setConfig("roleGeneration", { value: "2" });

@@ -28,6 +28,7 @@ import {
 import { type ImdsFront, iamSubtree, serveImdsFront } from "./imds-front";
 import { type InstanceRoleTarget, keepInstanceRoleCredentials } from "./instance-role-credentials";
 import { localStackClientConfig, localStackEndpoint, localStackRegion } from "./localstack";
+import { accessKeyFingerprint, type SignedCall } from "./signing-recorder";
 
 export type { DefaultChainCall } from "./default-chain";
 export type { IamCredentialsCode } from "./imds-documents";
@@ -111,6 +112,11 @@ export interface InstanceMetadataServer {
   readonly credentialsCode: IamCredentialsCode;
   /** Why the trust refused, when `credentialsCode` is `AssumeRoleUnauthorizedAccess` (the evaluation's reason). */
   readonly trustRefusal: string | undefined;
+  /**
+   * {@link accessKeyFingerprint} of the access key id served now, `undefined` while the trust refuses: compare it with
+   * {@link SignedCall.keyFingerprint} to know a request was signed by what this service delivered. Never the id itself.
+   */
+  readonly keyFingerprint: string | undefined;
   /** How many times the served credentials were renewed on schedule (a new key each time); `refresh()` not counted. */
   readonly rotations: number;
   /**
@@ -268,6 +274,10 @@ export async function serveInstanceMetadata(
     get trustRefusal() {
       const served = credentials.current;
       return served.code === "AssumeRoleUnauthorizedAccess" ? served.reason : undefined;
+    },
+    get keyFingerprint() {
+      const served = credentials.current;
+      return served.code === "Success" ? accessKeyFingerprint(served.credentials.accessKeyId) : undefined;
     },
     get rotations() {
       return credentials.rotations;

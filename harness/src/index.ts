@@ -2,6 +2,7 @@ export * from "./assertions";
 export * from "./ecs-task-credentials";
 export * from "./engine";
 export * from "./imds";
+export * from "./instance-user-data";
 export * from "./lambda";
 export * from "./leftovers";
 export * from "./localstack";
@@ -17,5 +18,7 @@ export {
 } from "./provider/provider";
 export { awsPackageSchema, awsPackageSchemaJson, COMPUTED as AWS_SCHEMA_COMPUTED } from "./provider/schema";
 export * from "./route53-dns";
+export * from "./run-on-instance";
 export * from "./service-credentials";
+export * from "./signing-recorder";
 export * from "./stack";

@@ -4,7 +4,7 @@
  * session delivered as Lambda delivers it (trust evaluated for `lambda.amazonaws.com` first), and the handler in a
  * local Node.js process that speaks the Runtime API.
  */
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,6 +17,7 @@ import {
 import { localStackClientConfig, localStackEndpoint } from "../localstack";
 import { motoEndpoint } from "../provider/clients";
 import { assumeRoleAsService } from "../service-credentials";
+import { accessKeyFingerprint, type SignedCall } from "../signing-recorder";
 import { lambdaEnvironment, parseFunctionArn } from "./environment";
 import { LambdaRuntimeUnsupportedError, LambdaServiceError } from "./errors";
 import { ExecutionEnvironment } from "./execution-environment";
@@ -45,7 +46,10 @@ export interface LambdaSession {
   /** `arn:aws:sts::<account>:assumed-role/<role>/<function name>`. */
   readonly assumedRoleArn: string;
   readonly expiration: Date;
-  /** SHA-256 (hex) of the session's access key id: compare it with what signed a request, without showing the id. */
+  /**
+   * {@link accessKeyFingerprint} (SHA-256, hex) of the session's access key id: compare it with what signed a request
+   * ({@link SignedCall.keyFingerprint}), without showing the id.
+   */
   readonly accessKeyIdSha256: string;
 }
 
@@ -327,7 +331,7 @@ class LocalLambdaRuntime implements LambdaRuntime {
     this.session = {
       assumedRoleArn: got.assumedRoleArn,
       expiration: got.expiration,
-      accessKeyIdSha256: createHash("sha256").update(got.accessKeyId).digest("hex"),
+      accessKeyIdSha256: accessKeyFingerprint(got.accessKeyId),
     };
     const api = await RuntimeApiServer.start();
     const env = lambdaEnvironment({

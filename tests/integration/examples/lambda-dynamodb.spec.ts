@@ -9,8 +9,8 @@ import {
   localStackClientConfig,
   motoEndpoint,
   startLambdaRuntime,
+  startSigningRecorder,
 } from "@keyless/testing";
-import { startSigningRecorder } from "../../support/signing-recorder";
 import { attachedPolicyArns, grants, inlineStatements, runExampleJourney } from "./support";
 
 const EC2_ONLY = JSON.stringify({
@@ -59,7 +59,7 @@ describe("examples/lambda-dynamodb", function () {
         // The handler runs as Lambda runs it: its code and environment read back from Lambda, the execution role's
         // session in its environment, its DynamoDB calls through a recorder in front of moto.
         const dynamodb = new DynamoDBClient(localStackClientConfig(motoEndpoint()));
-        const recorder = await startSigningRecorder(motoEndpoint());
+        const recorder = await startSigningRecorder({ upstream: motoEndpoint() });
         const runtime = await startLambdaRuntime(functionArn, { dynamodbEndpoint: recorder.endpoint });
         try {
           const visit = await runtime.invoke({ id: "visitor-1" });
@@ -75,7 +75,7 @@ describe("examples/lambda-dynamodb", function () {
             ["DynamoDB_20120810.PutItem", "DynamoDB_20120810.GetItem"],
           );
           assert.deepEqual(
-            recorder.calls.map((c) => c.keyIdSha256),
+            recorder.calls.map((c) => c.keyFingerprint),
             recorder.calls.map(() => runtime.session?.accessKeyIdSha256),
           );
         } finally {
