@@ -15,9 +15,11 @@ import {
   localStackEndpoint,
   localStackRegion,
   type Route53DnsQuery,
+  type SignedCall,
   serveInstanceMetadata,
   serveRoute53Dns,
   startPebble,
+  startSigningRecorder,
 } from "@keyless/testing";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
@@ -55,6 +57,10 @@ export interface CertbotRun {
   readonly filesHoldingServedKeyId: readonly string[];
   /** The permission bits of certbot's logs directory (certbot makes it readable by its owner only). */
   readonly logsDirMode: number;
+  /** Every AWS call certbot made, as the signing recorder in front of LocalStack saw it (its `AWS_ENDPOINT_URL`). */
+  readonly calls: readonly SignedCall[];
+  /** The fingerprint of the access key id IMDS delivered (`InstanceMetadataServer.keyFingerprint`) after the run. */
+  readonly servedKeyFingerprint: string | undefined;
   /** How long certbot ran, in milliseconds. */
   readonly durationMs: number;
 }
@@ -72,6 +78,7 @@ export async function runCertbotWorkload(instanceId: string, zoneId: string, dom
   };
   const imds = await serveInstanceMetadata(instanceId);
   const dns = await serveRoute53Dns();
+  const recorder = await startSigningRecorder({ upstream: localStackEndpoint() });
   const home = mkdtempSync(path.join(os.tmpdir(), "keyless-certbot-"));
   try {
     const pebble = await startPebble({ dnsServer: dns.address });
@@ -82,7 +89,8 @@ export async function runCertbotWorkload(instanceId: string, zoneId: string, dom
         HOME: home,
         AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.endpoint,
         AWS_EC2_METADATA_V1_DISABLED: "true",
-        AWS_ENDPOINT_URL: localStackEndpoint(),
+        // LocalStack, through the recorder that notes which key signed each call.
+        AWS_ENDPOINT_URL: recorder.endpoint,
         AWS_DEFAULT_REGION: localStackRegion(),
         AWS_CONFIG_FILE: path.join(home, ".aws", "config"),
         AWS_SHARED_CREDENTIALS_FILE: path.join(home, ".aws", "credentials"),
@@ -144,6 +152,8 @@ export async function runCertbotWorkload(instanceId: string, zoneId: string, dom
         dnsQueries: [...dns.queries],
         filesHoldingServedSecret: files.filter(([, text]) => text.includes(served.secretAccessKey)).map(([n]) => n),
         filesHoldingServedKeyId: files.filter(([, text]) => text.includes(served.accessKeyId)).map(([n]) => n),
+        calls: [...recorder.calls],
+        servedKeyFingerprint: imds.keyFingerprint,
         logsDirMode: statSync(path.join(home, "logs")).mode & 0o777,
         durationMs,
       };
@@ -151,6 +161,7 @@ export async function runCertbotWorkload(instanceId: string, zoneId: string, dom
       await pebble.stop();
     }
   } finally {
+    await recorder.stop();
     await dns.stop();
     await imds.stop();
     rmSync(home, { recursive: true, force: true });

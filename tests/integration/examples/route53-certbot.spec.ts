@@ -97,6 +97,25 @@ async function assertCertbotObtainsCertificate(instanceId: string, zoneId: strin
     `the DNS server must answer the challenge from the zone's record set: ${JSON.stringify(asked)}`,
   );
 
+  // Every AWS call certbot made was to Route 53, signed by the key IMDS delivered and by no other: the plugin's calls,
+  // the challenge written (UPSERT) and deleted, each change followed until INSYNC.
+  assert.ok(run.servedKeyFingerprint, "IMDS must serve credentials");
+  assert.deepEqual(
+    run.calls.map((c) => `${c.service} ${c.keyFingerprint === run.servedKeyFingerprint ? "served key" : "OTHER KEY"}`),
+    run.calls.map(() => "route53 served key"),
+  );
+  const operations = run.calls.map((c) =>
+    c.operation
+      .replace(/\/hostedzone\/[^/]+\/rrset\/?$/, "/hostedzone/<zone>/rrset")
+      .replace(/\/change\/.*$/, "/change/<id>"),
+  );
+  assert.deepEqual([...new Set(operations)].sort(), [
+    "GET /2013-04-01/change/<id>",
+    "GET /2013-04-01/hostedzone",
+    "POST /2013-04-01/hostedzone/<zone>/rrset",
+  ]);
+  assert.equal(operations.filter((o) => o.startsWith("POST")).length, 2, "the challenge written, then deleted");
+
   // No key anywhere: no credential variable; no key in certbot's account, certificate or renewal files; the secret
   // that signs in no file at all. certbot writes a DEBUG log whatever its flags, and botocore logs each request's
   // headers there: the log holds the role session's temporary key id (ASIA) and session token, useless without the
