@@ -5,7 +5,6 @@
  * that answers from Route 53's record sets ({@link serveRoute53Dns}). While certbot runs, the zone's record sets are
  * polled so that the challenge record is seen appearing and then going.
  */
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,8 +12,8 @@ import { ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-ro
 import {
   localStackClientConfig,
   localStackEndpoint,
-  localStackRegion,
   type Route53DnsQuery,
+  runOnInstance,
   type SignedCall,
   serveInstanceMetadata,
   serveRoute53Dns,
@@ -42,9 +41,9 @@ export interface CertbotRun {
   readonly chainPem: string | undefined;
   /** pebble's root and intermediate (the CA that issues), read from its management interface. */
   readonly issuer: { root: string; intermediate: string };
-  /** The environment certbot ran with (no key: its values are what the test checks). */
+  /** The variables the test added to the instance's environment (`runOnInstance` refuses any credential variable). */
   readonly env: Readonly<Record<string, string>>;
-  /** Every file under certbot's HOME (config, work, logs), as [relative path, content]. */
+  /** Every file certbot wrote (config, work, logs), as [relative path, content]. */
   readonly files: ReadonlyArray<readonly [string, string]>;
   /** Whether `_acme-challenge.<domain>` TXT was in the zone at any poll during the run, and at the end. */
   readonly challengeRecordSeen: boolean;
@@ -67,7 +66,7 @@ export interface CertbotRun {
 
 /**
  * Runs certbot for `domain` as the instance `instanceId` (its role through the harness's IMDS), against pebble and the
- * emulator's Route 53. Everything it started is stopped and its HOME deleted before it returns.
+ * emulator's Route 53. Everything it started is stopped and its sandbox deleted before it returns.
  */
 export async function runCertbotWorkload(instanceId: string, zoneId: string, domain: string): Promise<CertbotRun> {
   const route53 = new Route53Client(localStackClientConfig());
@@ -79,25 +78,17 @@ export async function runCertbotWorkload(instanceId: string, zoneId: string, dom
   const imds = await serveInstanceMetadata(instanceId);
   const dns = await serveRoute53Dns();
   const recorder = await startSigningRecorder({ upstream: localStackEndpoint() });
+  // The sandbox standing for the instance's file system: certbot's config, work and logs directories.
   const home = mkdtempSync(path.join(os.tmpdir(), "keyless-certbot-"));
   try {
     const pebble = await startPebble({ dnsServer: dns.address });
     try {
-      // The instance's environment: no key, no profile, no config file; only where IMDS and the endpoint are.
-      const env: Record<string, string> = {
-        PATH: "/usr/bin:/bin",
-        HOME: home,
-        AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.endpoint,
-        AWS_EC2_METADATA_V1_DISABLED: "true",
-        // LocalStack, through the recorder that notes which key signed each call.
-        AWS_ENDPOINT_URL: recorder.endpoint,
-        AWS_DEFAULT_REGION: localStackRegion(),
-        AWS_CONFIG_FILE: path.join(home, ".aws", "config"),
-        AWS_SHARED_CREDENTIALS_FILE: path.join(home, ".aws", "credentials"),
-        // certbot trusts pebble's HTTPS through pebble's public test CA, and nothing else is changed in its TLS.
-        REQUESTS_CA_BUNDLE: pebble.httpsCaFile,
-      };
-      // The user data's command, with the ACME server and certbot's directories moved into the sandbox.
+      // runOnInstance gives the instance's environment: no key, no profile, an empty HOME; only where IMDS is
+      // (IMDSv2 only), AWS_ENDPOINT_URL and the region. certbot trusts pebble's HTTPS through pebble's public test CA,
+      // and nothing else in its TLS is changed.
+      const env: Record<string, string> = { REQUESTS_CA_BUNDLE: pebble.httpsCaFile };
+      // The user data's command, with the ACME server and certbot's directories (/etc/letsencrypt, /var/lib/letsencrypt,
+      // /var/log/letsencrypt on the instance) moved into the sandbox.
       const args = [
         "certonly",
         "--dns-route53",
@@ -125,12 +116,13 @@ export async function runCertbotWorkload(instanceId: string, zoneId: string, dom
         }
       })();
       const started = Date.now();
-      const result = await new Promise<{ exitCode: number; output: string }>((resolve) => {
-        execFile(certbotBinary(), args, { env, timeout: 120_000 }, (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-          resolve({ exitCode: code, output: `${stdout}${stderr}` });
-        });
+      const run = await runOnInstance(imds, [certbotBinary(), ...args], {
+        endpoint: recorder.endpoint, // LocalStack, through the recorder that notes which key signed each call
+        cwd: home,
+        env,
+        timeoutMs: 120_000,
       });
+      const result = { exitCode: run.exitCode ?? -1, output: `${run.stdout}${run.stderr}` };
       const durationMs = Date.now() - started;
       polling = false;
       await poller;
