@@ -14,6 +14,7 @@ export async function ensureToolchain({ yamlHost = true } = {}) {
   await ensureLaunchers();
   if (yamlHost) await (await import("./yaml-host.mjs")).ensureYamlHost();
   await (await import("./ec2-metadata-mock.mjs")).ensureEc2MetadataMock();
+  await (await import("./pebble.mjs")).ensurePebble();
   await ensureLocalStackVenv();
   await ensureWorkloadTools();
 }

@@ -7,6 +7,7 @@ export * from "./lambda";
 export * from "./leftovers";
 export * from "./localstack";
 export * from "./oidc";
+export * from "./pebble";
 export { motoEndpoint } from "./provider/clients";
 export { type AwsProviderMode, awsProviderMode, installAwsProvider, realProviderConfig } from "./provider/plugin";
 export {
@@ -16,6 +17,7 @@ export {
   UnsupportedResourceError,
 } from "./provider/provider";
 export { awsPackageSchema, awsPackageSchemaJson, COMPUTED as AWS_SCHEMA_COMPUTED } from "./provider/schema";
+export * from "./route53-dns";
 export * from "./run-on-instance";
 export * from "./service-credentials";
 export * from "./signing-recorder";
