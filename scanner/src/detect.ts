@@ -1,6 +1,14 @@
 // The line-level detector: one pass over a layer's text, by hand, with lookup tables: no regular
 // expression, so no backtracking; every character is looked at a bounded number of times.
-import { accessKeyIdRule, keyIdPrefixes, secretAccessKeyRule, sessionTokenPrefixes, sessionTokenRule } from "./rules";
+import {
+  accessKeyIdRule,
+  keyIdPlaceholder,
+  keyIdPrefixes,
+  secretAccessKeyRule,
+  secretPlaceholder,
+  sessionTokenPrefixes,
+  sessionTokenRule,
+} from "./rules";
 import type { Finding } from "./types";
 
 const ALNUM = 1;
@@ -230,8 +238,10 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
       } else {
         named = sessionTokenRule.keywords.some((k) => norm.endsWith(k));
       }
+      // A mask or a placeholder is not a secret.
+      const placeholder = kind === "aws-secret-access-key" && placeholderSecret(text, s, e, options.allowExampleKeys);
       const entropyOk = kind === "aws-session-token" || entropy(text, s, e) >= MIN_SECRET_ENTROPY;
-      if (entropyOk) {
+      if (entropyOk && !placeholder) {
         if (named) {
           report(text, kind, s, e, line, layer, why, options, out);
           reported = true;
@@ -289,10 +299,12 @@ function keyIds(
     while (k < e && (classOf(text.charCodeAt(k)) & ALNUM) !== 0) k++;
     if (k - j === 20) {
       const prefix = keyIdPrefixes[text.slice(j, j + 4)];
-      if (prefix !== undefined && allUpperOrDigit(text, j + 4, k)) {
+      if (prefix !== undefined && allBase32(text, j + 4, k)) {
         let message: string | undefined;
-        if (options.allowExampleKeys && text.startsWith("EXAMPLE", k - 7)) {
-          // AWS documentation example: allowlisted.
+        if (options.allowExampleKeys && text.slice(j + 4, k).includes("EXAMPLE")) {
+          // AWS documentation example (`…EXAMPLE`, gitleaks' allowlist), or one written after it: allowlisted.
+        } else if (placeholderKeyId(text, j + 4, k)) {
+          // Cannot be a real key: filler, a mask, a sequence, a placeholder word.
         } else if (prefix.credential) {
           message = `${accessKeyIdRule.description} (${prefix.meaning})`;
         } else {
@@ -494,12 +506,44 @@ function percentSpan(text: string, at: number, from: number): { start: number; e
   return { start, end, escapes };
 }
 
-function allUpperOrDigit(text: string, from: number, to: number): boolean {
+/** `A-Z` and `2-7`: the alphabet of the 16 characters after a key id's prefix (0, 1, 8, 9 are never in one). */
+function allBase32(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
-    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57))) return false;
+    if (!((c >= 65 && c <= 90) || (c >= 50 && c <= 55))) return false;
   }
   return true;
+}
+
+/** Whether the 16 characters [from, to) after a key id's prefix are a placeholder (see `keyIdPlaceholder`). */
+function placeholderKeyId(text: string, from: number, to: number): boolean {
+  let run = 1;
+  let up = 1;
+  let down = 1;
+  for (let i = from + 1; i < to; i++) {
+    const d = text.charCodeAt(i) - text.charCodeAt(i - 1);
+    run = d === 0 ? run + 1 : 1;
+    up = d === 1 ? up + 1 : 1;
+    down = d === -1 ? down + 1 : 1;
+    if (run >= keyIdPlaceholder.maxRun || up >= keyIdPlaceholder.maxSequence || down >= keyIdPlaceholder.maxSequence) {
+      return true;
+    }
+  }
+  if (entropy(text, from, to) < keyIdPlaceholder.minBodyEntropy) return true;
+  const body = text.slice(from, to);
+  return keyIdPlaceholder.words.some((w) => body.includes(w));
+}
+
+/** Whether the secret candidate [s, e) is a mask or a placeholder (see `secretPlaceholder`). */
+function placeholderSecret(text: string, s: number, e: number, allowExample: boolean): boolean {
+  let run = 1;
+  for (let i = s + 1; i < e; i++) {
+    run = text.charCodeAt(i) === text.charCodeAt(i - 1) ? run + 1 : 1;
+    if (run >= secretPlaceholder.maxRun) return true;
+  }
+  const lower = text.slice(s, e).toLowerCase();
+  // Documentation examples only while they are allowlisted (`allowExampleKeys: false` reports them).
+  return secretPlaceholder.words.some((w) => lower.includes(w)) || (allowExample && lower.includes("example"));
 }
 
 /** `$VAR`, `${VAR}`, `%VAR%`, `$env:VAR`: a reference, not a value. */

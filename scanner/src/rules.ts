@@ -57,6 +57,37 @@ export const keyIdPrefixes: Readonly<Record<string, KeyIdPrefix>> = {
  */
 export const sessionTokenPrefixes: readonly string[] = ["IQoJb3JpZ2lu", "FwoGZXIvYXdz", "FQoGZXIvYXdz", "AQoDYXdz"];
 
+/**
+ * What a key id that cannot be real looks like. An access key id is its prefix then 16 characters of base32 (`A-Z`,
+ * `2-7`, as gitleaks' `aws-access-token` rule matches it since 8.x: `[A-Z2-7]{16}`); the rest are placeholders people
+ * paste into `.env.example` files, docs and READMEs. The floors were measured on 2,000,000 random ids (none below any
+ * of them): see the README, "What is a key and what is not".
+ */
+export const keyIdPlaceholder = {
+  /**
+   * Shannon entropy (bits per character) of the 16 characters after the prefix below which the id is filler or a mask
+   * (`XXXXXXXXXXXXXXXX` 0, `IOSFODNNXXXXXXXX` 2.25, `AAAABBBBCCCCDDDD` 2.0). gitleaks puts its floor at 3.0 over all
+   * 20 characters, which about one random id in 5,000 falls below (the prefix's repeated `A`); over the 16 random
+   * characters alone the smallest of 2,000,000 random ids was 2.375.
+   */
+  minBodyEntropy: 2.3,
+  /** A run of this many times one character is filler or a mask (a random id has one about once in 3 million). */
+  maxRun: 6,
+  /** A run of this many consecutive characters (`ABCDEFGH`, `234567..`, either way) is a sequence, not randomness. */
+  maxSequence: 8,
+  /** Words that mark a placeholder, in the 16 characters after the prefix (each at least 5 letters: random ids hold none). */
+  words: ["ACCESSKEY", "YOURKEY", "REPLACE", "CHANGEME", "REDACTED", "PLACEHOLDER", "DUMMY", "FAKEKEY"],
+} as const;
+
+/**
+ * What a secret access key that cannot be real looks like: a mask (a run of this many times one character, which a
+ * random 40-character base64 secret has about once in 10^11) or a placeholder word, matched without case.
+ */
+export const secretPlaceholder = {
+  maxRun: 8,
+  words: ["secretaccesskey", "yoursecret", "secretkey", "placeholder", "changeme", "redacted", "replaceme"],
+} as const;
+
 export const accessKeyIdRule: Rule = {
   id: "aws-access-key-id",
   description: "Identified an AWS access key id",
@@ -66,6 +97,7 @@ export const accessKeyIdRule: Rule = {
     "export AWS_ACCESS_KEY_ID={{ACCESS_KEY_ID}}",
     'aws_access_key_id = "{{ACCESS_KEY_ID}}"',
     '{"AccessKeyId":"{{ACCESS_KEY_ID}}"}',
+    "{{ACCESS_KEY_ID:ASIA}}",
     "url=https://example.com/?X-Amz-Credential={{ACCESS_KEY_ID}}/20260101/us-east-1/s3/aws4_request",
   ],
   falsePositives: [
@@ -78,6 +110,13 @@ export const accessKeyIdRule: Rule = {
     "id=AKIA{{UPPER15}}",
     "id=AKIA{{UPPER16}}Z",
     "id=akia{{LOWER16}}",
+    // Cannot be real: a digit AWS never uses (0, 1, 8, 9), filler, a mask, an ascending sequence, a placeholder word.
+    "AWS_ACCESS_KEY_ID=AKIA{{NOT_BASE32_16}}",
+    "AWS_ACCESS_KEY_ID=AKIA{{FILLER16}}",
+    "aws_access_key_id = ASIA{{MASKED16}}",
+    "AWS_ACCESS_KEY_ID=AKIA{{ASCENDING16}}",
+    "AWS_ACCESS_KEY_ID=AKIAYOURACCESSKEYIDX",
+    "AWS_ACCESS_KEY_ID=AKIAREPLACEWITHYOURS",
   ],
 };
 
@@ -109,6 +148,10 @@ export const secretAccessKeyRule: Rule = {
     "aws_secret_access_key = {{LOWER40}}",
     // A name/value pair whose name is not an AWS secret's.
     '{"name": "SIGNING_SALT", "value": "{{SECRET_ACCESS_KEY}}"}',
+    // Placeholders: one character 40 times, a mask, a <your-...> placeholder.
+    "AWS_SECRET_ACCESS_KEY={{FILLER40}}",
+    "aws_secret_access_key = {{MASKED_SECRET}}",
+    "AWS_SECRET_ACCESS_KEY=<your-secret-access-key>",
   ],
 };
 

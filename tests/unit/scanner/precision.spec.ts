@@ -1,0 +1,140 @@
+// Issue 22, property-tested both ways: random real-format key ids are always found, placeholder families never; the
+// public half of a signed request is not a key, a secret beside it still is; labels that enclose the value. Every key
+// is derived from a seed inside the property, so a counterexample shows a seed, never a key.
+import { formatFinding, keyIdPlaceholder, scan } from "@keyless/scanner";
+import fc from "fast-check";
+import {
+  accessKeyId,
+  assertNoSecrets,
+  check,
+  secretAccessKey,
+  seededRandom,
+  sessionToken,
+} from "../../support/policy-credentials";
+
+const UPPER32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const credentialPrefixes = ["AKIA", "ASIA", "ABIA", "ACCA"] as const;
+const kinds = (text: string): string => `[${scan(text).map(formatFinding).join("; ")}]`;
+const keyIds = (text: string) => scan(text).filter((f) => f.kind === "aws-access-key-id");
+
+/** How a key id is written in the files people commit. */
+const contexts = [
+  (id: string) => id,
+  (id: string) => `export AWS_ACCESS_KEY_ID=${id}\n`,
+  (id: string) => `aws_access_key_id = "${id}"`,
+  (id: string) => `{"AccessKeyId": "${id}", "Expiration": "2026-01-01T00:00:00Z"}`,
+  (id: string) => `<accessKey>${id}</accessKey>`,
+  (id: string) => `https://example.com/callback?key=${id}&state=x`,
+];
+
+const seed = fc.integer();
+const context = fc.integer({ min: 0, max: contexts.length - 1 });
+
+/** A placeholder body of 16 characters, built from a seed: each family is one that cannot be a real key. */
+const placeholderFamilies: readonly [string, (r: (n: number) => number) => string][] = [
+  ["one character 16 times", (r) => (UPPER32[Math.floor(r(32))] as string).repeat(16)],
+  [
+    "a mask: random characters then a run of one character",
+    (r) => {
+      const keep = Math.floor(r(11));
+      const pad = (UPPER32[Math.floor(r(32))] as string).repeat(16 - keep);
+      return pick(UPPER32, keep, r) + pad;
+    },
+  ],
+  [
+    "an ascending or descending run of 8 or more",
+    (r) => {
+      const len = 8 + Math.floor(r(9));
+      const start = 65 + Math.floor(r(26 - len + 1));
+      let run = String.fromCharCode(...Array.from({ length: len }, (_, i) => start + i));
+      if (r(2) < 1) run = [...run].reverse().join("");
+      const at = Math.floor(r(16 - len + 1));
+      return pick(UPPER32, at, r) + run + pick(UPPER32, 16 - len - at, r);
+    },
+  ],
+  [
+    "a digit AWS never uses (0, 1, 8, 9)",
+    (r) => {
+      const body = pick(UPPER32, 16, r);
+      const at = Math.floor(r(16));
+      return body.slice(0, at) + ("0189"[Math.floor(r(4))] as string) + body.slice(at + 1);
+    },
+  ],
+  [
+    "a placeholder word",
+    (r) => {
+      const word = keyIdPlaceholder.words[Math.floor(r(keyIdPlaceholder.words.length))] as string;
+      const at = Math.floor(r(16 - word.length + 1));
+      return pick(UPPER32, at, r) + word + pick(UPPER32, 16 - word.length - at, r);
+    },
+  ],
+  [
+    "two or four characters repeated (low entropy)",
+    (r) => {
+      const chars = pick(UPPER32, 1 + Math.floor(r(4)), r);
+      return Array.from({ length: 16 }, (_, i) => chars[i % chars.length]).join("");
+    },
+  ],
+];
+
+function pick(alphabet: string, n: number, r: (n: number) => number): string {
+  let out = "";
+  for (let i = 0; i < n; i++) out += alphabet[Math.floor(r(alphabet.length))];
+  return out;
+}
+
+describe("scanner precision (issue 22)", () => {
+  describe("key ids that cannot be real", () => {
+    it("finds every random real-format id (any credential prefix, any context)", () => {
+      fc.assert(
+        fc.property(seed, context, fc.constantFrom(...credentialPrefixes), (s, c, prefix) => {
+          const id = accessKeyId(prefix, seededRandom(s));
+          const text = (contexts[c] as (id: string) => string)(id);
+          const found = keyIds(text);
+          check(found.length === 1, `context ${c}, prefix ${prefix}: got ${kinds(text)}`);
+          assertNoSecrets(JSON.stringify(found), "findings", [id]);
+        }),
+        { numRuns: 1000 },
+      );
+    });
+
+    for (const [family, body] of placeholderFamilies) {
+      it(`never reports ${family}`, () => {
+        fc.assert(
+          fc.property(seed, context, fc.constantFrom(...credentialPrefixes), (s, c, prefix) => {
+            const text = (contexts[c] as (id: string) => string)(prefix + body(seededRandom(s)));
+            check(keyIds(text).length === 0, `${family}, context ${c}: got ${kinds(text)}`);
+          }),
+          { numRuns: 300 },
+        );
+      });
+    }
+
+    it("still reports a documentation example when allowExampleKeys is false", () => {
+      const text = `AWS_ACCESS_KEY_ID=${["AKIA", "IOSFODNN7", "EXAMPLE"].join("")}`;
+      check(keyIds(text).length === 0, "allowlisted by default");
+      check(
+        scan(text, { allowExampleKeys: false }).some((f) => f.kind === "aws-access-key-id"),
+        "reported with allowExampleKeys: false",
+      );
+    });
+  });
+
+  describe("secret access keys that cannot be real", () => {
+    it("finds every random secret assigned to its name, never one character 40 times or a masked one", () => {
+      fc.assert(
+        fc.property(seed, fc.integer({ min: 8, max: 40 }), (s, run) => {
+          const r = seededRandom(s);
+          const secret = secretAccessKey(r);
+          const filler = (secret[Math.floor(r(40))] as string).repeat(run);
+          const masked = secret.slice(0, 40 - run) + filler;
+          const found = scan(`AWS_SECRET_ACCESS_KEY=${secret}`).filter((f) => f.kind === "aws-secret-access-key");
+          check(found.length === 1, "a random secret is found");
+          const text = `AWS_SECRET_ACCESS_KEY=${masked}\nAWS_SECRET_ACCESS_KEY=<your-secret-access-key>`;
+          check(!scan(text).some((f) => f.kind === "aws-secret-access-key"), `masked with a run of ${run} reported`);
+        }),
+        { numRuns: 300 },
+      );
+    });
+  });
+});
