@@ -238,10 +238,12 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
       } else {
         named = sessionTokenRule.keywords.some((k) => norm.endsWith(k));
       }
-      // A mask or a placeholder is not a secret.
+      // The public half of a signed request (a presigned URL's X-Amz-Security-Token), or a mask/placeholder secret.
+      const publicHalf =
+        kind === "aws-session-token" && norm.endsWith("xamzsecuritytoken") && signedRequestToken(text, s, e, lineStart);
       const placeholder = kind === "aws-secret-access-key" && placeholderSecret(text, s, e, options.allowExampleKeys);
       const entropyOk = kind === "aws-session-token" || entropy(text, s, e) >= MIN_SECRET_ENTROPY;
-      if (entropyOk && !placeholder) {
+      if (entropyOk && !publicHalf && !placeholder) {
         if (named) {
           report(text, kind, s, e, line, layer, why, options, out);
           reported = true;
@@ -303,8 +305,8 @@ function keyIds(
         let message: string | undefined;
         if (options.allowExampleKeys && text.slice(j + 4, k).includes("EXAMPLE")) {
           // AWS documentation example (`…EXAMPLE`, gitleaks' allowlist), or one written after it: allowlisted.
-        } else if (placeholderKeyId(text, j + 4, k)) {
-          // Cannot be a real key: filler, a mask, a sequence, a placeholder word.
+        } else if (placeholderKeyId(text, j + 4, k) || signedRequestKeyId(text, j, k, lineStart)) {
+          // Cannot be a real key (filler, mask, sequence, placeholder word), or the public half of a signed request.
         } else if (prefix.credential) {
           message = `${accessKeyIdRule.description} (${prefix.meaning})`;
         } else {
@@ -544,6 +546,68 @@ function placeholderSecret(text: string, s: number, e: number, allowExample: boo
   const lower = text.slice(s, e).toLowerCase();
   // Documentation examples only while they are allowlisted (`allowExampleKeys: false` reports them).
   return secretPlaceholder.words.some((w) => lower.includes(w)) || (allowExample && lower.includes("example"));
+}
+
+/** Case-insensitive `word` ending at `end` (exclusive), at or after `from`. */
+function endsWithWord(text: string, end: number, from: number, word: string): boolean {
+  const start = end - word.length;
+  return start >= from && text.slice(start, end).toLowerCase() === word;
+}
+
+/** `/` or `%2F` then eight digits then `/` or `%2F` at `k`: the date of a SigV4 credential scope. */
+function credentialScopeAt(text: string, k: number): boolean {
+  let p = k;
+  if (text.charCodeAt(p) === 47) p++;
+  else if (text.charCodeAt(p) === 37 && text.slice(p + 1, p + 3).toLowerCase() === "2f") p += 3;
+  else return false;
+  for (let d = 0; d < 8; d++, p++) {
+    const c = text.charCodeAt(p);
+    if (c < 48 || c > 57) return false;
+  }
+  return text.charCodeAt(p) === 47 || (text.charCodeAt(p) === 37 && text.slice(p + 1, p + 3).toLowerCase() === "2f");
+}
+
+/** How far (characters) from a key id or token the rest of its signed request (`Signature=`, ...) is looked for. */
+const SIGNED_REQUEST_WINDOW = 512;
+
+/** The line around [s, e), at most `SIGNED_REQUEST_WINDOW` characters either side, lower case. */
+function around(text: string, s: number, e: number, lineStart: number): string {
+  const from = Math.max(lineStart, s - SIGNED_REQUEST_WINDOW);
+  const window = text.slice(from, Math.min(text.length, e + SIGNED_REQUEST_WINDOW));
+  const eol = window.indexOf("\n", e - from);
+  return (eol < 0 ? window : window.slice(0, eol)).toLowerCase();
+}
+
+/**
+ * Whether the key id at [j, k) is the public half of a signed request, sent in clear with it: the `Credential=` of a
+ * SigV4 credential scope (`X-Amz-Credential=<id>/<date>/<region>/<service>/aws4_request` in a presigned URL,
+ * `Authorization: AWS4-HMAC-SHA256 Credential=<id>/<date>/...` in an SDK's debug log), or the `AWSAccessKeyId=` of a
+ * SigV2 presigned URL (with `Expires=` and `Signature=`).
+ */
+function signedRequestKeyId(text: string, j: number, k: number, lineStart: number): boolean {
+  const eq = text.charCodeAt(j - 1) === 61 ? j - 1 : text.slice(j - 3, j).toLowerCase() === "%3d" ? j - 3 : -1;
+  if (eq < 0) return false;
+  if (endsWithWord(text, eq, lineStart, "credential")) return credentialScopeAt(text, k);
+  if (endsWithWord(text, eq, lineStart, "awsaccesskeyid")) {
+    const c = text.charCodeAt(eq - 15);
+    if (c !== 63 /* ? */ && c !== 38 /* & */ && c !== 59 /* ; */) return false;
+    const near = around(text, j, k, lineStart);
+    return near.includes("signature=") && near.includes("expires=");
+  }
+  return false;
+}
+
+/**
+ * Whether a token assigned to `X-Amz-Security-Token` at [s, e) travels in a signed request (a presigned URL's
+ * `X-Amz-Signature`/`Signature=`, or an `AWS4-HMAC-SHA256` Authorization beside it): the public half, sent in clear.
+ */
+function signedRequestToken(text: string, s: number, e: number, lineStart: number): boolean {
+  const near = around(text, s, e, lineStart);
+  if (near.includes("signature=") || near.includes("aws4-hmac-sha256")) return true;
+  // A header block: the Authorization header is on a neighbouring line.
+  const before = text.slice(Math.max(0, lineStart - SIGNED_REQUEST_WINDOW), lineStart).toLowerCase();
+  const next = text.slice(e, Math.min(text.length, e + 2 * SIGNED_REQUEST_WINDOW)).toLowerCase();
+  return before.includes("aws4-hmac-sha256") || next.includes("aws4-hmac-sha256");
 }
 
 /** `$VAR`, `${VAR}`, `%VAR%`, `$env:VAR`: a reference, not a value. */

@@ -98,7 +98,10 @@ export const accessKeyIdRule: Rule = {
     'aws_access_key_id = "{{ACCESS_KEY_ID}}"',
     '{"AccessKeyId":"{{ACCESS_KEY_ID}}"}',
     "{{ACCESS_KEY_ID:ASIA}}",
-    "url=https://example.com/?X-Amz-Credential={{ACCESS_KEY_ID}}/20260101/us-east-1/s3/aws4_request",
+    // The legacy credential file of the AWS CLI's predecessors: a key, not a signed link (no Expires, no Signature).
+    "AWSAccessKeyId={{ACCESS_KEY_ID}}\nAWSSecretKey={{SECRET_ACCESS_KEY}}",
+    // A query parameter that is not part of a credential scope.
+    "https://example.com/callback?key={{ACCESS_KEY_ID}}&Credential=x",
   ],
   falsePositives: [
     "export AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID",
@@ -117,6 +120,12 @@ export const accessKeyIdRule: Rule = {
     "AWS_ACCESS_KEY_ID=AKIA{{ASCENDING16}}",
     "AWS_ACCESS_KEY_ID=AKIAYOURACCESSKEYIDX",
     "AWS_ACCESS_KEY_ID=AKIAREPLACEWITHYOURS",
+    // The public half of a signed request: the SigV4 credential scope of a presigned URL (also percent-encoded) and of
+    // an Authorization header as SDK debug logs print it, and a SigV2 presigned URL.
+    "url=https://example.com/?X-Amz-Credential={{ACCESS_KEY_ID}}/20260101/us-east-1/s3/aws4_request",
+    "https://b.s3.amazonaws.com/o?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={{ACCESS_KEY_ID}}%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature={{HEX64}}",
+    "[DEBUG] Authorization: AWS4-HMAC-SHA256 Credential={{ACCESS_KEY_ID:ASIA}}/20260101/eu-west-1/sts/aws4_request, SignedHeaders=host;x-amz-date, Signature={{HEX64}}",
+    "https://b.s3.amazonaws.com/o?AWSAccessKeyId={{ACCESS_KEY_ID}}&Expires=1767225600&Signature={{RANDOM27}}%3D",
   ],
 };
 
@@ -134,6 +143,8 @@ export const secretAccessKeyRule: Rule = {
     // A name/value pair (ECS task definitions, Kubernetes env): the label is the neighbouring field.
     '{"name": "AWS_SECRET_ACCESS_KEY", "value": "{{SECRET_ACCESS_KEY}}"}',
     "- name: AWS_SECRET_ACCESS_KEY\n  value: {{SECRET_ACCESS_KEY}}",
+    // A signed URL beside it does not hide the secret.
+    "https://b.s3.amazonaws.com/o?X-Amz-Credential={{ACCESS_KEY_ID}}%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature={{HEX64}}\nexport AWS_SECRET_ACCESS_KEY={{SECRET_ACCESS_KEY}}",
   ],
   falsePositives: [
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable reference, on purpose
@@ -169,6 +180,10 @@ export const sessionTokenRule: Rule = {
   falsePositives: [
     "export AWS_SESSION_TOKEN=$(curl -s http://169.254.169.254/latest/api/token)",
     "token: {{RANDOM120}}",
+    // The public half of a signed request: the token travels in clear in a presigned URL and beside the
+    // Authorization header; without the secret it signs nothing.
+    "https://b.s3.amazonaws.com/o?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={{ACCESS_KEY_ID:ASIA}}%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Security-Token={{SESSION_TOKEN}}&X-Amz-Signature={{HEX64}}&X-Amz-SignedHeaders=host",
+    "Authorization: AWS4-HMAC-SHA256 Credential={{ACCESS_KEY_ID:ASIA}}/20260101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-security-token, Signature={{HEX64}}\nX-Amz-Security-Token: {{SESSION_TOKEN}}",
   ],
 };
 

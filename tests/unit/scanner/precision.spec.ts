@@ -137,4 +137,58 @@ describe("scanner precision (issue 22)", () => {
       );
     });
   });
+
+  describe("the public half of a signed request", () => {
+    const signedForms = [
+      (id: string, token: string) =>
+        `curl "https://b.s3.us-east-1.amazonaws.com/report.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${id}%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=3600&X-Amz-Security-Token=${encodeURIComponent(token)}&X-Amz-Signature=${"5".repeat(64)}&X-Amz-SignedHeaders=host"`,
+      (id: string, token: string) =>
+        `https://b.s3.amazonaws.com/o?X-Amz-Credential=${id}/20260101/eu-west-1/s3/aws4_request&X-Amz-Security-Token=${token}&X-Amz-Signature=${"a".repeat(64)}`,
+      (id: string, token: string) =>
+        `2026-01-01 DEBUG botocore.auth Signature:\nAuthorization: AWS4-HMAC-SHA256 Credential=${id}/20260101/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date;x-amz-security-token, Signature=${"c".repeat(64)}\nX-Amz-Security-Token: ${token}\n`,
+      (id: string, _token: string) =>
+        `wget 'https://b.s3.amazonaws.com/o.tgz?AWSAccessKeyId=${id}&Expires=1767225600&Signature=${encodeURIComponent("q+9/Zz1=")}'`,
+    ];
+
+    it("reports no key id or session token, yet a secret in the same file", () => {
+      fc.assert(
+        fc.property(seed, fc.integer({ min: 0, max: signedForms.length - 1 }), fc.boolean(), (s, form, withSecret) => {
+          const r = seededRandom(s);
+          const id = accessKeyId(r(2) < 1 ? "AKIA" : "ASIA", r);
+          const token = sessionToken(r);
+          const secret = secretAccessKey(r);
+          let text = (signedForms[form] as (id: string, token: string) => string)(id, token);
+          if (withSecret) text += `\nexport AWS_SECRET_ACCESS_KEY=${secret}\n`;
+          const fs = scan(text);
+          check(
+            !fs.some((f) => f.kind === "aws-access-key-id" || f.kind === "aws-session-token"),
+            `form ${form}: got ${kinds(text)}`,
+          );
+          check(
+            fs.some((f) => f.kind === "aws-secret-access-key") === withSecret,
+            `form ${form}: secret ${withSecret}`,
+          );
+          assertNoSecrets(JSON.stringify(fs), "findings", [id, token, secret]);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    it("still reports a key id outside a credential scope, and a token with no signed request near", () => {
+      const id = accessKeyId();
+      const token = sessionToken();
+      for (const text of [
+        `X-Amz-Credential=${id}`, // no /<date>/ scope after it
+        `Credential=${id}/latest/us-east-1`,
+        `AWSAccessKeyId=${id}&Expires=1767225600`, // no Signature: not a signed link
+        `?AWSAccessKeyId=${id}&Signature=x`, // no Expires
+      ]) {
+        check(keyIds(text).length === 1, `${text.slice(0, 12)}…: got ${kinds(text)}`);
+      }
+      check(
+        scan(`X-Amz-Security-Token: ${token}`).some((f) => f.kind === "aws-session-token"),
+        "a token header with no Authorization beside it is reported",
+      );
+    });
+  });
 });
