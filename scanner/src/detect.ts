@@ -231,9 +231,13 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
       if (kind === "aws-secret-access-key") {
         if (norm.endsWith("secretaccesskey") || norm.endsWith("awssecretkey") || norm.endsWith("awssecret")) {
           named = true;
-        } else if (norm.endsWith("secretkey")) {
-          named =
-            line - lastKeyIdLine <= NEAR_KEY_ID_LINES || norm.includes("aws") || lineMentionsAws(text, lineStart, s);
+        } else if (norm.endsWith("secretkey") || norm === "secret") {
+          named = line - lastKeyIdLine <= NEAR_KEY_ID_LINES || namesAws(norm) || lineMentionsAws(text, lineStart, s);
+          if (!named && enclosedByAws(text, lineStart)) {
+            // The label is on the enclosing block: `provider "aws" {`, `[aws]`, a parent `aws:` key.
+            named = true;
+            why = `${why}, inside a block, section or parent key that names AWS`;
+          }
         }
       } else {
         named = sessionTokenRule.keywords.some((k) => norm.endsWith(k));
@@ -412,7 +416,8 @@ function labelValue(text: string, t: number, to: number): string | undefined {
   let sawSeparator = false;
   while (g < to && g - t < MAX_GAP && (classOf(text.charCodeAt(g)) & GAP) !== 0) {
     const cg = text.charCodeAt(g);
-    if (cg === 58 || cg === 61) sawSeparator = true;
+    // `name: X`, `name = X`, and XML's `<name>X</name>`.
+    if (cg === 58 || cg === 61 || cg === 62) sawSeparator = true;
     g++;
   }
   let v = g;
@@ -635,6 +640,58 @@ function contextName(text: string, s: number, lineStart: number): string | undef
 
 function normalise(name: string): string {
   return name.toLowerCase().replace(/[_.-]/g, "");
+}
+
+/** A name or label that names AWS (`aws_secret`, `fs.s3a.secret.key`: S3 is AWS's). */
+function namesAws(norm: string): boolean {
+  return norm.includes("aws") || norm.startsWith("s3") || norm.includes("s3a");
+}
+
+/** How far back (characters) the enclosing block, section or parent key of a value is looked for. */
+const ENCLOSING_WINDOW = 2048;
+
+/**
+ * Whether the line at `lineStart` sits inside a block, section or parent key that names AWS, looking back at most
+ * `ENCLOSING_WINDOW` characters: an HCL block (`provider "aws" {`, `backend "s3" {`), a TOML table or INI section
+ * (`[aws]`, `[aws.credentials]`, `[s3]`), a YAML/TOML parent key at lower indentation (`aws:`, `s3:`). The first
+ * enclosing line decides for each indentation level up to the top level; a top-level line or section ends the search.
+ */
+function enclosedByAws(text: string, lineStart: number): boolean {
+  const from = Math.max(0, lineStart - ENCLOSING_WINDOW);
+  let indent = indentation(text, lineStart);
+  let end = lineStart - 1;
+  while (end > from) {
+    let start = end;
+    while (start > from && text.charCodeAt(start - 1) !== 10) start--;
+    const lineIndent = indentation(text, start);
+    const first = text.charCodeAt(start + lineIndent);
+    const blank = start + lineIndent >= end || first === 35 /* # */ || first === 59 /* ; */;
+    if (!blank) {
+      const content = text.slice(start + lineIndent, end).trimEnd();
+      const section = first === 91 /* [ */ && content.endsWith("]");
+      const opener =
+        content.endsWith("{") ||
+        content.endsWith(":") ||
+        // An XML element that opens and does not close on its line: `<aws>`, `<credentials provider="aws">`.
+        (first === 60 && !content.startsWith("</") && !content.includes("</") && !content.endsWith("/>"));
+      if (section || (lineIndent < indent && opener) || (lineIndent === 0 && indent === 0 && section)) {
+        if (/\baws\b|\baws[_.-]|["'.[]s3a?\b|\bs3:/i.test(content)) return true;
+        if (section || lineIndent === 0) return false;
+        indent = lineIndent;
+      } else if (lineIndent < indent) {
+        // A sibling at lower indentation that opens nothing: the value is not inside a block.
+        if (content.endsWith("}")) return false;
+      }
+    }
+    end = start - 1;
+  }
+  return false;
+}
+
+function indentation(text: string, lineStart: number): number {
+  let j = lineStart;
+  while (j < text.length && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j++;
+  return j - lineStart;
 }
 
 function lineMentionsAws(text: string, lineStart: number, s: number): boolean {

@@ -145,6 +145,15 @@ export const secretAccessKeyRule: Rule = {
     "- name: AWS_SECRET_ACCESS_KEY\n  value: {{SECRET_ACCESS_KEY}}",
     // A signed URL beside it does not hide the secret.
     "https://b.s3.amazonaws.com/o?X-Amz-Credential={{ACCESS_KEY_ID}}%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature={{HEX64}}\nexport AWS_SECRET_ACCESS_KEY={{SECRET_ACCESS_KEY}}",
+    // Labels that enclose the value: an HCL block, a TOML table, an INI section, a YAML parent key, an XML property.
+    'provider "aws" {\n  region     = "us-east-1"\n  secret_key = "{{SECRET_ACCESS_KEY}}"\n}',
+    'terraform {\n  backend "s3" {\n    bucket = "state"\n    secret_key = "{{SECRET_ACCESS_KEY}}"\n  }\n}',
+    '[aws.credentials]\nregion = "us-east-1"\nsecret = "{{SECRET_ACCESS_KEY}}"',
+    "[aws]\nregion=us-east-1\n; rotated quarterly\nsecret_key={{SECRET_ACCESS_KEY}}",
+    "storage:\n  aws:\n    region: us-east-1\n    credentials:\n      secret: {{SECRET_ACCESS_KEY}}",
+    "<property>\n  <name>fs.s3a.secret.key</name>\n  <value>{{SECRET_ACCESS_KEY}}</value>\n</property>",
+    "<aws>\n  <region>us-east-1</region>\n  <secretKey>{{SECRET_ACCESS_KEY}}</secretKey>\n</aws>",
+    "fs.s3a.secret.key={{SECRET_ACCESS_KEY}}",
   ],
   falsePositives: [
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable reference, on purpose
@@ -163,6 +172,11 @@ export const secretAccessKeyRule: Rule = {
     "AWS_SECRET_ACCESS_KEY={{FILLER40}}",
     "aws_secret_access_key = {{MASKED_SECRET}}",
     "AWS_SECRET_ACCESS_KEY=<your-secret-access-key>",
+    // The enclosing block, section or parent key names something other than AWS.
+    'provider "google" {\n  secret_key = "{{SECRET_ACCESS_KEY}}"\n}',
+    "[slack]\nsecret={{SECRET_ACCESS_KEY}}",
+    "github:\n  secret: {{SECRET_ACCESS_KEY}}\naws:\n  region: us-east-1",
+    "<property>\n  <name>oauth.client.secret</name>\n  <value>{{SECRET_ACCESS_KEY}}</value>\n</property>",
   ],
 };
 

@@ -191,4 +191,53 @@ describe("scanner precision (issue 22)", () => {
       );
     });
   });
+
+  describe("labels that enclose the value", () => {
+    const enclosing = [
+      (v: string) => `provider "aws" {\n  region = "us-east-1"\n\n  secret_key = "${v}"\n}\n`,
+      (v: string) => `terraform {\n  backend "s3" {\n    bucket     = "state"\n    secret_key = "${v}"\n  }\n}\n`,
+      (v: string) => `[aws]\nregion = us-east-1\n# rotated\nsecret = ${v}\n`,
+      (v: string) => `[aws.credentials]\nsecret_key = "${v}"\n`,
+      (v: string) => `app:\n  aws:\n    region: us-east-1\n    credentials:\n      secret: ${v}\n`,
+      (v: string) =>
+        `<configuration>\n  <property>\n    <name>fs.s3a.secret.key</name>\n    <value>${v}</value>\n  </property>\n</configuration>\n`,
+    ];
+    const elsewhere = [
+      (v: string) => `provider "google" {\n  secret_key = "${v}"\n}\nprovider "aws" {\n  region = "us-east-1"\n}\n`,
+      (v: string) => `[aws]\nregion = us-east-1\n[slack]\nsecret = ${v}\n`,
+      (v: string) => `aws:\n  region: us-east-1\ngithub:\n  secret: ${v}\n`,
+      (v: string) => `<property>\n  <name>oauth.client.secret</name>\n  <value>${v}</value>\n</property>\n`,
+    ];
+
+    it("finds a secret whose only label is the block, section, parent key or name element around it", () => {
+      fc.assert(
+        fc.property(seed, fc.integer({ min: 0, max: enclosing.length - 1 }), (s, form) => {
+          const secret = secretAccessKey(seededRandom(s));
+          const text = (enclosing[form] as (v: string) => string)(secret);
+          check(
+            scan(text).some((f) => f.kind === "aws-secret-access-key"),
+            `form ${form}: got ${kinds(text)}`,
+          );
+        }),
+        { numRuns: 100 },
+      );
+    });
+
+    it("does not when the enclosing label names something else", () => {
+      fc.assert(
+        fc.property(seed, fc.integer({ min: 0, max: elsewhere.length - 1 }), (s, form) => {
+          const text = (elsewhere[form] as (v: string) => string)(secretAccessKey(seededRandom(s)));
+          check(scan(text).length === 0, `form ${form}: got ${kinds(text)}`);
+        }),
+        { numRuns: 100 },
+      );
+    });
+
+    it("looks back a bounded distance: an AWS block 2 KB above no longer labels the value", () => {
+      const secret = secretAccessKey();
+      const filler = Array.from({ length: 120 }, (_, i) => `  setting_${i} = "${"v".repeat(12)}"`).join("\n");
+      const text = `provider "aws" {\n${filler}\n  secret_key = "${secret}"\n}\n`;
+      check(!scan(text).some((f) => f.kind === "aws-secret-access-key"), "found through more than 2 KB");
+    });
+  });
 });
