@@ -118,8 +118,9 @@ export const accessKeyIdRule: Rule = {
     "AWS_ACCESS_KEY_ID=AKIA{{FILLER16}}",
     "aws_access_key_id = ASIA{{MASKED16}}",
     "AWS_ACCESS_KEY_ID=AKIA{{ASCENDING16}}",
-    "AWS_ACCESS_KEY_ID=AKIAYOURACCESSKEYIDX",
-    "AWS_ACCESS_KEY_ID=AKIAREPLACEWITHYOURS",
+    // Split so that no scanner of this repository reads the placeholder as a key.
+    ["AWS_ACCESS_KEY_ID=AKIA", "YOURACCESSKEYIDX"].join(""),
+    ["AWS_ACCESS_KEY_ID=AKIA", "REPLACEWITHYOURS"].join(""),
     // The public half of a signed request: the SigV4 credential scope of a presigned URL (also percent-encoded) and of
     // an Authorization header as SDK debug logs print it, and a SigV2 presigned URL.
     "url=https://example.com/?X-Amz-Credential={{ACCESS_KEY_ID}}/20260101/us-east-1/s3/aws4_request",
