@@ -242,12 +242,11 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
       } else {
         named = sessionTokenRule.keywords.some((k) => norm.endsWith(k));
       }
-      // The public half of a signed request (a presigned URL's X-Amz-Security-Token), or a mask/placeholder secret.
+      // The public half of a signed request: a presigned URL's X-Amz-Security-Token.
       const publicHalf =
         kind === "aws-session-token" && norm.endsWith("xamzsecuritytoken") && signedRequestToken(text, s, e, lineStart);
-      const placeholder = kind === "aws-secret-access-key" && placeholderSecret(text, s, e, options.allowExampleKeys);
       const entropyOk = kind === "aws-session-token" || entropy(text, s, e) >= MIN_SECRET_ENTROPY;
-      if (entropyOk && !publicHalf && !placeholder) {
+      if (entropyOk && !publicHalf) {
         if (named) {
           report(text, kind, s, e, line, layer, why, options, out);
           reported = true;
@@ -344,6 +343,8 @@ function report(
   if (kind === "aws-secret-access-key" && options.allowExampleKeys && text.startsWith("EXAMPLEKEY", start + 30)) {
     return;
   }
+  // A mask or a placeholder is not a secret; checked here, on what is about to be reported, not on every candidate.
+  if (kind === "aws-secret-access-key" && placeholderSecret(text, start, end, options.allowExampleKeys)) return;
   const rule = kind === "aws-secret-access-key" ? secretAccessKeyRule : sessionTokenRule;
   pushFinding(out, kind, text, start, end, line, layer, `${rule.description} ${why}`);
 }
