@@ -544,14 +544,38 @@ function placeholderKeyId(text: string, from: number, to: number): boolean {
 
 /** Whether the secret candidate [s, e) is a mask or a placeholder (see `secretPlaceholder`). */
 function placeholderSecret(text: string, s: number, e: number, allowExample: boolean): boolean {
+  // One pass, no allocation: a run of one character, or a placeholder word starting here (compared without case only
+  // where the character is the first letter of a word).
   let run = 1;
-  for (let i = s + 1; i < e; i++) {
-    run = text.charCodeAt(i) === text.charCodeAt(i - 1) ? run + 1 : 1;
-    if (run >= secretPlaceholder.maxRun) return true;
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (i > s) {
+      run = c === text.charCodeAt(i - 1) ? run + 1 : 1;
+      if (run >= secretPlaceholder.maxRun) return true;
+    }
+    const words = c < 128 ? PLACEHOLDER_BY_FIRST[c | 32] : undefined;
+    if (words !== undefined) {
+      for (const w of words) {
+        if ((allowExample || w !== "example") && i + w.length <= e && startsWithLower(text, i, w)) return true;
+      }
+    }
   }
-  const lower = text.slice(s, e).toLowerCase();
-  // Documentation examples only while they are allowlisted (`allowExampleKeys: false` reports them).
-  return secretPlaceholder.words.some((w) => lower.includes(w)) || (allowExample && lower.includes("example"));
+  return false;
+}
+
+/** Placeholder words by the char code of their first letter; `example` only while examples are allowlisted. */
+const PLACEHOLDER_BY_FIRST: (readonly string[] | undefined)[] = [];
+for (const w of [...secretPlaceholder.words, "example"]) {
+  const c = w.charCodeAt(0);
+  PLACEHOLDER_BY_FIRST[c] = [...(PLACEHOLDER_BY_FIRST[c] ?? []), w];
+}
+
+/** Whether `text` at `i` holds `word` (lower case), compared without case. */
+function startsWithLower(text: string, i: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) {
+    if ((text.charCodeAt(i + k) | 32) !== word.charCodeAt(k)) return false;
+  }
+  return true;
 }
 
 /** Case-insensitive `word` ending at `end` (exclusive), at or after `from`. */

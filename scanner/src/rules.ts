@@ -173,6 +173,8 @@ export const secretAccessKeyRule: Rule = {
     "AWS_SECRET_ACCESS_KEY={{FILLER40}}",
     "aws_secret_access_key = {{MASKED_SECRET}}",
     "AWS_SECRET_ACCESS_KEY=<your-secret-access-key>",
+    // A placeholder word in a 40-character token (entropy alone would pass it).
+    "aws_secret_access_key = YourSecretAccessKeyGoesHere{{RANDOM13}}",
     // The enclosing block, section or parent key names something other than AWS.
     'provider "google" {\n  secret_key = "{{SECRET_ACCESS_KEY}}"\n}',
     "[slack]\nsecret={{SECRET_ACCESS_KEY}}",
