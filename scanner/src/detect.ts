@@ -1,6 +1,14 @@
 // The line-level detector: one pass over a layer's text, by hand, with lookup tables: no regular
 // expression, so no backtracking; every character is looked at a bounded number of times.
-import { accessKeyIdRule, keyIdPrefixes, secretAccessKeyRule, sessionTokenPrefixes, sessionTokenRule } from "./rules";
+import {
+  accessKeyIdRule,
+  keyIdPlaceholder,
+  keyIdPrefixes,
+  secretAccessKeyRule,
+  secretPlaceholder,
+  sessionTokenPrefixes,
+  sessionTokenRule,
+} from "./rules";
 import type { Finding } from "./types";
 
 const ALNUM = 1;
@@ -223,15 +231,22 @@ export function detect(text: string, layer: string, options: DetectOptions, out:
       if (kind === "aws-secret-access-key") {
         if (norm.endsWith("secretaccesskey") || norm.endsWith("awssecretkey") || norm.endsWith("awssecret")) {
           named = true;
-        } else if (norm.endsWith("secretkey")) {
-          named =
-            line - lastKeyIdLine <= NEAR_KEY_ID_LINES || norm.includes("aws") || lineMentionsAws(text, lineStart, s);
+        } else if (norm.endsWith("secretkey") || norm === "secret") {
+          named = line - lastKeyIdLine <= NEAR_KEY_ID_LINES || namesAws(norm) || lineMentionsAws(text, lineStart, s);
+          if (!named && enclosedByAws(text, lineStart)) {
+            // The label is on the enclosing block: `provider "aws" {`, `[aws]`, a parent `aws:` key.
+            named = true;
+            why = `${why}, inside a block, section or parent key that names AWS`;
+          }
         }
       } else {
         named = sessionTokenRule.keywords.some((k) => norm.endsWith(k));
       }
+      // The public half of a signed request: a presigned URL's X-Amz-Security-Token.
+      const publicHalf =
+        kind === "aws-session-token" && norm.endsWith("xamzsecuritytoken") && signedRequestToken(text, s, e, lineStart);
       const entropyOk = kind === "aws-session-token" || entropy(text, s, e) >= MIN_SECRET_ENTROPY;
-      if (entropyOk) {
+      if (entropyOk && !publicHalf) {
         if (named) {
           report(text, kind, s, e, line, layer, why, options, out);
           reported = true;
@@ -289,10 +304,12 @@ function keyIds(
     while (k < e && (classOf(text.charCodeAt(k)) & ALNUM) !== 0) k++;
     if (k - j === 20) {
       const prefix = keyIdPrefixes[text.slice(j, j + 4)];
-      if (prefix !== undefined && allUpperOrDigit(text, j + 4, k)) {
+      if (prefix !== undefined && allBase32(text, j + 4, k)) {
         let message: string | undefined;
-        if (options.allowExampleKeys && text.startsWith("EXAMPLE", k - 7)) {
-          // AWS documentation example: allowlisted.
+        if (options.allowExampleKeys && text.slice(j + 4, k).includes("EXAMPLE")) {
+          // AWS documentation example (`…EXAMPLE`, gitleaks' allowlist), or one written after it: allowlisted.
+        } else if (placeholderKeyId(text, j + 4, k) || signedRequestKeyId(text, j, k, lineStart)) {
+          // Cannot be a real key (filler, mask, sequence, placeholder word), or the public half of a signed request.
         } else if (prefix.credential) {
           message = `${accessKeyIdRule.description} (${prefix.meaning})`;
         } else {
@@ -326,6 +343,8 @@ function report(
   if (kind === "aws-secret-access-key" && options.allowExampleKeys && text.startsWith("EXAMPLEKEY", start + 30)) {
     return;
   }
+  // A mask or a placeholder is not a secret; checked here, on what is about to be reported, not on every candidate.
+  if (kind === "aws-secret-access-key" && placeholderSecret(text, start, end, options.allowExampleKeys)) return;
   const rule = kind === "aws-secret-access-key" ? secretAccessKeyRule : sessionTokenRule;
   pushFinding(out, kind, text, start, end, line, layer, `${rule.description} ${why}`);
 }
@@ -398,7 +417,8 @@ function labelValue(text: string, t: number, to: number): string | undefined {
   let sawSeparator = false;
   while (g < to && g - t < MAX_GAP && (classOf(text.charCodeAt(g)) & GAP) !== 0) {
     const cg = text.charCodeAt(g);
-    if (cg === 58 || cg === 61) sawSeparator = true;
+    // `name: X`, `name = X`, and XML's `<name>X</name>`.
+    if (cg === 58 || cg === 61 || cg === 62) sawSeparator = true;
     g++;
   }
   let v = g;
@@ -494,12 +514,130 @@ function percentSpan(text: string, at: number, from: number): { start: number; e
   return { start, end, escapes };
 }
 
-function allUpperOrDigit(text: string, from: number, to: number): boolean {
+/** `A-Z` and `2-7`: the alphabet of the 16 characters after a key id's prefix (0, 1, 8, 9 are never in one). */
+function allBase32(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
-    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57))) return false;
+    if (!((c >= 65 && c <= 90) || (c >= 50 && c <= 55))) return false;
   }
   return true;
+}
+
+/** Whether the 16 characters [from, to) after a key id's prefix are a placeholder (see `keyIdPlaceholder`). */
+function placeholderKeyId(text: string, from: number, to: number): boolean {
+  let run = 1;
+  let up = 1;
+  let down = 1;
+  for (let i = from + 1; i < to; i++) {
+    const d = text.charCodeAt(i) - text.charCodeAt(i - 1);
+    run = d === 0 ? run + 1 : 1;
+    up = d === 1 ? up + 1 : 1;
+    down = d === -1 ? down + 1 : 1;
+    if (run >= keyIdPlaceholder.maxRun || up >= keyIdPlaceholder.maxSequence || down >= keyIdPlaceholder.maxSequence) {
+      return true;
+    }
+  }
+  if (entropy(text, from, to) < keyIdPlaceholder.minBodyEntropy) return true;
+  const body = text.slice(from, to);
+  return keyIdPlaceholder.words.some((w) => body.includes(w));
+}
+
+/** Whether the secret candidate [s, e) is a mask or a placeholder (see `secretPlaceholder`). */
+function placeholderSecret(text: string, s: number, e: number, allowExample: boolean): boolean {
+  // One pass, no allocation: a run of one character, or a placeholder word starting here (compared without case only
+  // where the character is the first letter of a word).
+  let run = 1;
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (i > s) {
+      run = c === text.charCodeAt(i - 1) ? run + 1 : 1;
+      if (run >= secretPlaceholder.maxRun) return true;
+    }
+    const words = c < 128 ? PLACEHOLDER_BY_FIRST[c | 32] : undefined;
+    if (words !== undefined) {
+      for (const w of words) {
+        if ((allowExample || w !== "example") && i + w.length <= e && startsWithLower(text, i, w)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** Placeholder words by the char code of their first letter; `example` only while examples are allowlisted. */
+const PLACEHOLDER_BY_FIRST: (readonly string[] | undefined)[] = [];
+for (const w of [...secretPlaceholder.words, "example"]) {
+  const c = w.charCodeAt(0);
+  PLACEHOLDER_BY_FIRST[c] = [...(PLACEHOLDER_BY_FIRST[c] ?? []), w];
+}
+
+/** Whether `text` at `i` holds `word` (lower case), compared without case. */
+function startsWithLower(text: string, i: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) {
+    if ((text.charCodeAt(i + k) | 32) !== word.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/** Case-insensitive `word` ending at `end` (exclusive), at or after `from`. */
+function endsWithWord(text: string, end: number, from: number, word: string): boolean {
+  const start = end - word.length;
+  return start >= from && text.slice(start, end).toLowerCase() === word;
+}
+
+/** `/` or `%2F` then eight digits then `/` or `%2F` at `k`: the date of a SigV4 credential scope. */
+function credentialScopeAt(text: string, k: number): boolean {
+  let p = k;
+  if (text.charCodeAt(p) === 47) p++;
+  else if (text.charCodeAt(p) === 37 && text.slice(p + 1, p + 3).toLowerCase() === "2f") p += 3;
+  else return false;
+  for (let d = 0; d < 8; d++, p++) {
+    const c = text.charCodeAt(p);
+    if (c < 48 || c > 57) return false;
+  }
+  return text.charCodeAt(p) === 47 || (text.charCodeAt(p) === 37 && text.slice(p + 1, p + 3).toLowerCase() === "2f");
+}
+
+/** How far (characters) from a key id or token the rest of its signed request (`Signature=`, ...) is looked for. */
+const SIGNED_REQUEST_WINDOW = 512;
+
+/** The line around [s, e), at most `SIGNED_REQUEST_WINDOW` characters either side, lower case. */
+function around(text: string, s: number, e: number, lineStart: number): string {
+  const from = Math.max(lineStart, s - SIGNED_REQUEST_WINDOW);
+  const window = text.slice(from, Math.min(text.length, e + SIGNED_REQUEST_WINDOW));
+  const eol = window.indexOf("\n", e - from);
+  return (eol < 0 ? window : window.slice(0, eol)).toLowerCase();
+}
+
+/**
+ * Whether the key id at [j, k) is the public half of a signed request, sent in clear with it: the `Credential=` of a
+ * SigV4 credential scope (`X-Amz-Credential=<id>/<date>/<region>/<service>/aws4_request` in a presigned URL,
+ * `Authorization: AWS4-HMAC-SHA256 Credential=<id>/<date>/...` in an SDK's debug log), or the `AWSAccessKeyId=` of a
+ * SigV2 presigned URL (with `Expires=` and `Signature=`).
+ */
+function signedRequestKeyId(text: string, j: number, k: number, lineStart: number): boolean {
+  const eq = text.charCodeAt(j - 1) === 61 ? j - 1 : text.slice(j - 3, j).toLowerCase() === "%3d" ? j - 3 : -1;
+  if (eq < 0) return false;
+  if (endsWithWord(text, eq, lineStart, "credential")) return credentialScopeAt(text, k);
+  if (endsWithWord(text, eq, lineStart, "awsaccesskeyid")) {
+    const c = text.charCodeAt(eq - 15);
+    if (c !== 63 /* ? */ && c !== 38 /* & */ && c !== 59 /* ; */) return false;
+    const near = around(text, j, k, lineStart);
+    return near.includes("signature=") && near.includes("expires=");
+  }
+  return false;
+}
+
+/**
+ * Whether a token assigned to `X-Amz-Security-Token` at [s, e) travels in a signed request (a presigned URL's
+ * `X-Amz-Signature`/`Signature=`, or an `AWS4-HMAC-SHA256` Authorization beside it): the public half, sent in clear.
+ */
+function signedRequestToken(text: string, s: number, e: number, lineStart: number): boolean {
+  const near = around(text, s, e, lineStart);
+  if (near.includes("signature=") || near.includes("aws4-hmac-sha256")) return true;
+  // A header block: the Authorization header is on a neighbouring line.
+  const before = text.slice(Math.max(0, lineStart - SIGNED_REQUEST_WINDOW), lineStart).toLowerCase();
+  const next = text.slice(e, Math.min(text.length, e + 2 * SIGNED_REQUEST_WINDOW)).toLowerCase();
+  return before.includes("aws4-hmac-sha256") || next.includes("aws4-hmac-sha256");
 }
 
 /** `$VAR`, `${VAR}`, `%VAR%`, `$env:VAR`: a reference, not a value. */
@@ -527,6 +665,58 @@ function contextName(text: string, s: number, lineStart: number): string | undef
 
 function normalise(name: string): string {
   return name.toLowerCase().replace(/[_.-]/g, "");
+}
+
+/** A name or label that names AWS (`aws_secret`, `fs.s3a.secret.key`: S3 is AWS's). */
+function namesAws(norm: string): boolean {
+  return norm.includes("aws") || norm.startsWith("s3") || norm.includes("s3a");
+}
+
+/** How far back (characters) the enclosing block, section or parent key of a value is looked for. */
+const ENCLOSING_WINDOW = 2048;
+
+/**
+ * Whether the line at `lineStart` sits inside a block, section or parent key that names AWS, looking back at most
+ * `ENCLOSING_WINDOW` characters: an HCL block (`provider "aws" {`, `backend "s3" {`), a TOML table or INI section
+ * (`[aws]`, `[aws.credentials]`, `[s3]`), a YAML/TOML parent key at lower indentation (`aws:`, `s3:`). The first
+ * enclosing line decides for each indentation level up to the top level; a top-level line or section ends the search.
+ */
+function enclosedByAws(text: string, lineStart: number): boolean {
+  const from = Math.max(0, lineStart - ENCLOSING_WINDOW);
+  let indent = indentation(text, lineStart);
+  let end = lineStart - 1;
+  while (end > from) {
+    let start = end;
+    while (start > from && text.charCodeAt(start - 1) !== 10) start--;
+    const lineIndent = indentation(text, start);
+    const first = text.charCodeAt(start + lineIndent);
+    const blank = start + lineIndent >= end || first === 35 /* # */ || first === 59 /* ; */;
+    if (!blank) {
+      const content = text.slice(start + lineIndent, end).trimEnd();
+      const section = first === 91 /* [ */ && content.endsWith("]");
+      const opener =
+        content.endsWith("{") ||
+        content.endsWith(":") ||
+        // An XML element that opens and does not close on its line: `<aws>`, `<credentials provider="aws">`.
+        (first === 60 && !content.startsWith("</") && !content.includes("</") && !content.endsWith("/>"));
+      if (section || (lineIndent < indent && opener) || (lineIndent === 0 && indent === 0 && section)) {
+        if (/\baws\b|\baws[_.-]|["'.[]s3a?\b|\bs3:/i.test(content)) return true;
+        if (section || lineIndent === 0) return false;
+        indent = lineIndent;
+      } else if (lineIndent < indent) {
+        // A sibling at lower indentation that opens nothing: the value is not inside a block.
+        if (content.endsWith("}")) return false;
+      }
+    }
+    end = start - 1;
+  }
+  return false;
+}
+
+function indentation(text: string, lineStart: number): number {
+  let j = lineStart;
+  while (j < text.length && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j++;
+  return j - lineStart;
 }
 
 function lineMentionsAws(text: string, lineStart: number, s: number): boolean {

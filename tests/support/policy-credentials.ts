@@ -120,7 +120,9 @@ export function credentials(random: Random = cryptoRandom, prefix = "AKIA"): Cre
  * Fills a fixture template: `{{ACCESS_KEY_ID}}`, `{{SECRET_ACCESS_KEY}}`, `{{SESSION_TOKEN}}`,
  * `{{PLAIN_SESSION_TOKEN}}`, `{{ACCESS_KEY_ID:ASIA}}` (other prefix), `{{EXAMPLE_ACCESS_KEY_ID}}`,
  * `{{EXAMPLE_SECRET_ACCESS_KEY}}`, and random fillers `{{UPPER16}}`, `{{LOWER40}}`, `{{HEX40}}`, `{{RANDOM40}}`
- * (base64 alphabet), `{{RANDOM120}}`.
+ * (base64 alphabet), `{{RANDOM120}}`; placeholders that cannot be keys: `{{FILLER16}}` (one character 16 times),
+ * `{{MASKED16}}` (8 characters then `XXXXXXXX`), `{{ASCENDING16}}` (`CDEF…`), `{{NOT_BASE32_16}}` (a digit AWS never uses),
+ * `{{FILLER40}}`, `{{MASKED_SECRET}}` (a secret's first 28 characters then 12 `X`).
  */
 export function fill(template: string, creds: Credentials = credentials()): string {
   const example = exampleCredentials();
@@ -138,6 +140,24 @@ export function fill(template: string, creds: Credentials = credentials()): stri
         return example.accessKeyId;
       case "EXAMPLE_SECRET_ACCESS_KEY":
         return example.secretAccessKey;
+      case "FILLER16":
+        return upper(1).repeat(16);
+      case "MASKED16":
+        return upper(8) + "X".repeat(8);
+      case "ASCENDING16": {
+        const start = 65 + Math.floor(cryptoRandom(11));
+        return String.fromCharCode(...Array.from({ length: 16 }, (_, i) => start + i));
+      }
+      case "NOT_BASE32_16": {
+        // A real-looking id body with one of the digits AWS never uses (0, 1, 8, 9).
+        const body = upper(16);
+        const at = Math.floor(cryptoRandom(16));
+        return body.slice(0, at) + "0189"[Math.floor(cryptoRandom(4))] + body.slice(at + 1);
+      }
+      case "FILLER40":
+        return base64Chars(1).repeat(40);
+      case "MASKED_SECRET":
+        return creds.secretAccessKey.slice(0, 28) + "X".repeat(12);
       default: {
         const m = /^(UPPER|LOWER|HEX|RANDOM)(\d+)$/.exec(name);
         if (m === null) throw new Error(`unknown placeholder {{${name}}}`);

@@ -84,7 +84,8 @@ describe("decodings", () => {
 
     it("reports a key id that is literal in a URL once, in the raw layer", () => {
       const c = credentials();
-      const url = `https://b.s3.amazonaws.com/k?X-Amz-Credential=${c.accessKeyId}%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=${"ab".repeat(32)}`;
+      // Not a credential scope (that is the public half of a signed request, see precision.spec.ts): a key in a hook's query.
+      const url = `https://hooks.example.com/deploy?key=${c.accessKeyId}%2Fprod%2Fapp&sig=${"ab".repeat(32)}`;
       const fs = scan(`curl "${url}"\n`);
       check(kinds(fs) === "aws-access-key-id" && fs[0]?.layer === "raw", show(fs));
     });
