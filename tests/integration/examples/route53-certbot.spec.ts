@@ -148,6 +148,8 @@ async function assertCertbotObtainsCertificate(instanceId: string, zoneId: strin
   const logged = run.files
     .filter(([name]) => name.startsWith("logs/"))
     .flatMap(([, text]) => scan(text).map((f) => (f.kind === "aws-access-key-id" ? `${f.kind} ${f.preview}` : f.kind)));
-  assert.deepEqual([...new Set(logged)].sort(), ["aws-access-key-id ASIA…", "aws-session-token"]);
+  // botocore logs each request's headers at DEBUG: the key id only inside the Authorization header's credential scope
+  // (the public half of a signed request, not a finding), the session token also on its own (a finding).
+  assert.deepEqual([...new Set(logged)].sort(), ["aws-session-token"]);
   assert.equal(run.logsDirMode, 0o700, "certbot's logs directory is readable by its owner only");
 }
