@@ -47,6 +47,24 @@ export function onPath(name: string): string | undefined {
 }
 
 /**
+ * A tool binary the toolchain builds: the file the environment variable `envVar` names, else `name` on PATH, else the
+ * repository's `.tools/bin/<name>`. Returns the path, or why none was found as a sentence for the caller's error.
+ * @internal
+ */
+export function locateToolBinary(envVar: string, name: string): { path: string } | { missing: string } {
+  const named = process.env[envVar];
+  if (named) {
+    return existsSync(named) ? { path: named } : { missing: `${envVar} names ${named}, which does not exist` };
+  }
+  const found = onPath(name) ?? path.resolve(__dirname, "..", "..", ".tools", "bin", name);
+  return existsSync(found)
+    ? { path: found }
+    : {
+        missing: `no \`${name}\` on PATH or in .tools/bin. Build it with \`npm run toolchain\`, or set ${envVar} to the binary.`,
+      };
+}
+
+/**
  * Finds `pulumi` on PATH and checks that it can serve the SDK ({@link cliServesSdk}). A CLI that cannot is an error,
  * not a warning: engine and SDK out of step disagree in subtle ways.
  */

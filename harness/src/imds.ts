@@ -6,7 +6,7 @@
  * process. LocalStack's EC2 runs no VM and so has no IMDS.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -17,7 +17,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { GetInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
 import { type DefaultChainCall, runDefaultChain } from "./default-chain";
-import { onPath } from "./engine";
+import { locateToolBinary } from "./engine";
 import {
   assumeRoleUnauthorizedDocument,
   credentialsDocument,
@@ -443,20 +443,9 @@ function redact(text: string): string {
  * ```
  */
 export function requireMetadataMock(): string {
-  const named = process.env["KEYLESS_EC2_METADATA_MOCK"];
-  if (named) {
-    if (existsSync(named)) return named;
-    throw new InstanceMetadataError("MockMissing", `KEYLESS_EC2_METADATA_MOCK names ${named}, which does not exist`);
-  }
-  const found = onPath("ec2-metadata-mock");
-  if (found) return found;
-  const built = path.resolve(__dirname, "..", "..", ".tools", "bin", "ec2-metadata-mock");
-  if (existsSync(built)) return built;
-  throw new InstanceMetadataError(
-    "MockMissing",
-    "no `ec2-metadata-mock` (amazon-ec2-metadata-mock) on PATH or in .tools/bin. Build it with `npm run toolchain`, " +
-      "or set KEYLESS_EC2_METADATA_MOCK to the binary.",
-  );
+  const found = locateToolBinary("KEYLESS_EC2_METADATA_MOCK", "ec2-metadata-mock");
+  if ("path" in found) return found.path;
+  throw new InstanceMetadataError("MockMissing", `${found.missing} (amazon-ec2-metadata-mock)`);
 }
 
 async function readInstance(instanceId: string): Promise<InstanceIdentity> {

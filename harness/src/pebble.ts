@@ -8,7 +8,7 @@ import https from "node:https";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { onPath } from "./engine";
+import { locateToolBinary } from "./engine";
 
 /** Thrown when pebble cannot be found or started. */
 export class PebbleError extends Error {
@@ -69,19 +69,9 @@ function shareDir(binary: string): string {
 
 /** The pebble binary (see {@link PebbleOptions.binary}); throws {@link PebbleError} `PebbleMissing` when none. */
 export function requirePebble(): string {
-  const named = process.env["KEYLESS_PEBBLE"];
-  if (named) {
-    if (existsSync(named)) return named;
-    throw new PebbleError("PebbleMissing", `KEYLESS_PEBBLE names ${named}, which does not exist`);
-  }
-  const found = onPath("pebble");
-  if (found) return found;
-  const built = path.resolve(__dirname, "..", "..", ".tools", "bin", "pebble");
-  if (existsSync(built)) return built;
-  throw new PebbleError(
-    "PebbleMissing",
-    "no `pebble` on PATH or in .tools/bin. Build it with `npm run toolchain`, or set KEYLESS_PEBBLE to the binary.",
-  );
+  const found = locateToolBinary("KEYLESS_PEBBLE", "pebble");
+  if ("path" in found) return found.path;
+  throw new PebbleError("PebbleMissing", found.missing);
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cliServesSdk } from "@keyless/testing";
+import { cliServesSdk, requireMetadataMock, requirePebble } from "@keyless/testing";
 
 describe("harness: which Pulumi CLI may drive the SDK", () => {
   it("accepts the same version and any newer CLI of the same major, as Pulumi's Automation API does", () => {
@@ -14,5 +14,28 @@ describe("harness: which Pulumi CLI may drive the SDK", () => {
     assert.equal(cliServesSdk("4.0.0", "3.270.0"), false);
     assert.equal(cliServesSdk("2.99.0", "3.0.0"), false);
     assert.equal(cliServesSdk("dev", "3.270.0"), false);
+  });
+});
+
+describe("harness: the toolchain's binaries (metadata mock, pebble)", () => {
+  const saved = { mock: process.env["KEYLESS_EC2_METADATA_MOCK"], pebble: process.env["KEYLESS_PEBBLE"] };
+  afterEach(() => {
+    for (const [key, value] of [
+      ["KEYLESS_EC2_METADATA_MOCK", saved.mock],
+      ["KEYLESS_PEBBLE", saved.pebble],
+    ] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  it("takes the binary the variable names, and says so when it does not exist", () => {
+    process.env["KEYLESS_EC2_METADATA_MOCK"] = process.execPath;
+    assert.equal(requireMetadataMock(), process.execPath);
+    process.env["KEYLESS_PEBBLE"] = "/nonexistent/pebble";
+    assert.throws(() => requirePebble(), {
+      name: "PebbleError",
+      message: "KEYLESS_PEBBLE names /nonexistent/pebble, which does not exist",
+    });
   });
 });
