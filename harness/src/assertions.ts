@@ -6,7 +6,7 @@ import {
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { GetInstanceProfileCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { parseTrustPolicy, trustNames } from "@keyless/iam-rules";
+import { parseTrustPolicy, principalIdentifiers, trustNames } from "@keyless/iam-rules";
 import { localStackClientConfig } from "./localstack";
 
 /** Thrown when what LocalStack holds differs from what the test expects. */
@@ -29,11 +29,7 @@ export async function trustedServices(roleName: string): Promise<string[]> {
   const iam = new IAMClient(localStackClientConfig());
   const got = await iam.send(new GetRoleCommand({ RoleName: roleName }));
   const policy = parseTrustPolicy(got.Role?.AssumeRolePolicyDocument ?? "{}");
-  const named = policy.statements.flatMap((s) =>
-    s.principal === undefined || s.principal === "*"
-      ? []
-      : Object.entries(s.principal).flatMap(([type, ids]) => (type.toLowerCase() === "service" ? ids : [])),
-  );
+  const named = policy.statements.flatMap((s) => principalIdentifiers(s.principal, "Service"));
   return [...new Set(named)].filter((service) => trustNames(policy, { service }, "sts:AssumeRole"));
 }
 

@@ -1,7 +1,7 @@
 // Whether a trust policy lets a principal assume the role, by IAM's evaluation logic for role trust policies:
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
-import { wildcardMatches } from "../wildcard";
 import { type ConditionOptions, conditionHolds, type RequestContext, requestContext } from "./conditions";
+import { principalIdentifiers, statementCoversAction, statementLabel } from "./statement";
 import { parseTrustPolicy } from "./trust-policy";
 import type { AssumeRoleRequest, TrustDecision, TrustPolicy, TrustPrincipal, TrustStatement } from "./types";
 
@@ -58,10 +58,7 @@ function awsIdentifierMatches(identifier: string, arn: string): boolean {
 function principalNamed(block: TrustStatement["principal"], principal: TrustPrincipal): boolean {
   if (block === undefined) return false;
   if (block === "*") return true;
-  const ids = (type: string): readonly string[] =>
-    Object.entries(block)
-      .filter(([t]) => t.toLowerCase() === type.toLowerCase())
-      .flatMap(([, v]) => v);
+  const ids = (type: string): readonly string[] => principalIdentifiers(block, type);
   if ("service" in principal) {
     return ids("Service").some((id) => id === "*" || id.toLowerCase() === principal.service.toLowerCase());
   }
@@ -86,13 +83,10 @@ function statementApplies(
   const named =
     s.principal !== undefined ? principalNamed(s.principal, principal) : !principalNamed(s.notPrincipal, principal);
   if (!named) return false;
-  const listed = (patterns: readonly string[] | undefined) => (patterns ?? []).some((p) => wildcardMatches(p, action));
-  if (!(s.actions !== undefined ? listed(s.actions) : !listed(s.notActions))) return false;
+  if (!statementCoversAction(s, action)) return false;
   // Conditions are ANDed. One keyless cannot evaluate fails closed: it never lets an Allow through, always a Deny.
   return s.conditions.every((c) => conditionHolds(c, context, options) ?? s.effect === "Deny");
 }
-
-const label = (s: TrustStatement): string => (s.sid !== undefined ? `statement "${s.sid}"` : `statement ${s.index}`);
 
 /**
  * Decides, as IAM does for a role's trust policy, whether `request` may assume the role: an explicit Deny wins, else
@@ -137,7 +131,7 @@ export function evaluateTrust(policy: string | object | TrustPolicy, request: As
       allowed: false,
       decision: "ExplicitDeny",
       statements: denies.map((s) => s.index),
-      reason: `${action} is explicitly denied by ${denies.map(label).join(", ")}.`,
+      reason: `${action} is explicitly denied by ${denies.map(statementLabel).join(", ")}.`,
     };
   }
   const allows = applying.filter((s) => s.effect === "Allow");
@@ -146,7 +140,7 @@ export function evaluateTrust(policy: string | object | TrustPolicy, request: As
       allowed: true,
       decision: "Allow",
       statements: allows.map((s) => s.index),
-      reason: `${action} is allowed by ${allows.map(label).join(", ")}.`,
+      reason: `${action} is allowed by ${allows.map(statementLabel).join(", ")}.`,
     };
   }
   return {

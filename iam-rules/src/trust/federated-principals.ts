@@ -1,4 +1,5 @@
 // Which identity providers a role's trust relies on: what tells an IAM OIDC provider in use from one left behind.
+import { principalIdentifiers } from "./statement";
 import { parseTrustPolicy } from "./trust-policy";
 
 /**
@@ -22,11 +23,8 @@ export function trustedFederatedPrincipals(policy: string | object): string[] {
   const parsed = parseTrustPolicy(policy);
   const out = new Set<string>();
   for (const s of parsed.statements) {
-    if (s.effect !== "Allow" || s.principal === undefined || s.principal === "*") continue;
-    for (const [type, ids] of Object.entries(s.principal)) {
-      // Principal type names are read case-insensitively, as the evaluation reads them.
-      if (type.toLowerCase() === "federated") for (const id of ids) out.add(id);
-    }
+    if (s.effect !== "Allow") continue;
+    for (const id of principalIdentifiers(s.principal, "Federated")) out.add(id);
   }
   return [...out];
 }

@@ -3,7 +3,6 @@
 // negated or absent-tolerant operator, a later list value or a duplicated JSON member leaves open; and EKS Pod Identity
 // trusted without fixed session tags. Datadog Security Labs found such roles across the public cloud ("No keys
 // attached", 2023); AWS now refuses some of them itself, and this says which.
-import { wildcardMatches } from "../wildcard";
 import { isEvaluatedOperator, isNegatedOperator } from "./conditions";
 import { evaluateTrust } from "./evaluate";
 import { foreignTokenClaims, type PinnedValue } from "./foreign-tokens";
@@ -15,6 +14,7 @@ import {
   pinningClaims,
   subjectScope,
 } from "./oidc-issuers";
+import { principalIdentifiers, statementCoversAction, statementLabel } from "./statement";
 import { exampleShape, formatSubject, subjectShape } from "./subject-format";
 import { parseTrustPolicy } from "./trust-policy";
 import type { TrustCondition, TrustPolicy, TrustStatement } from "./types";
@@ -88,18 +88,7 @@ const AWS_PIN_OPERATORS = ["stringequals", "stringlike", "stringequalsignorecase
 const REFUSED_BY_AWS =
   " AWS itself also refuses this trust policy (CreateRole and UpdateAssumeRolePolicy fail with MalformedPolicyDocument).";
 
-const label = (s: TrustStatement): string => (s.sid !== undefined ? `statement "${s.sid}"` : `statement ${s.index}`);
 const lower = (s: string): string => s.toLowerCase();
-
-function allowsAction(s: TrustStatement, action: string): boolean {
-  const listed = (patterns: readonly string[] | undefined) => (patterns ?? []).some((p) => wildcardMatches(p, action));
-  return s.actions !== undefined ? listed(s.actions) : !listed(s.notActions);
-}
-
-function principalIds(s: TrustStatement, type: string): readonly string[] {
-  if (s.principal === undefined || s.principal === "*") return [];
-  return Object.entries(s.principal).find(([t]) => lower(t) === lower(type))?.[1] ?? [];
-}
 
 /** Wildcards are wildcards only under the `…Like` operators and the ARN operators (ArnEquals matches as ArnLike). */
 const wildcardsMatch = (c: TrustCondition): boolean => /like$/i.test(c.base) || /^arn/i.test(c.base);
@@ -133,12 +122,13 @@ function issuersInKeys(s: TrustStatement): string[] {
 
 /** The web identities an Allow statement trusts: its OIDC providers, or for `"*"` the issuers its keys name. */
 function trustedIssuers(s: TrustStatement): TrustedIssuer[] {
-  if (s.effect !== "Allow" || s.principal === undefined || !allowsAction(s, WEB_IDENTITY_ACTION)) return [];
-  const federated = principalIds(s, "Federated");
+  if (s.effect !== "Allow" || s.principal === undefined || !statementCoversAction(s, WEB_IDENTITY_ACTION)) return [];
+  const federated = principalIdentifiers(s.principal, "Federated");
   const out: TrustedIssuer[] = federated
     .filter((id) => OIDC_PROVIDER_ARN.test(id))
     .map((arn) => ({ issuer: issuerHostPath(arn), providerArn: arn }));
-  const everyone = s.principal === "*" || principalIds(s, "AWS").includes("*") || federated.includes("*");
+  const everyone =
+    s.principal === "*" || principalIdentifiers(s.principal, "AWS").includes("*") || federated.includes("*");
   if (everyone) {
     const named = issuersInKeys(s).filter((i) => !out.some((o) => lower(o.issuer) === lower(i)));
     out.push(...(named.length > 0 || out.length > 0 ? named : ["*"]).map((issuer) => ({ issuer })));
@@ -228,7 +218,7 @@ function add(
     issuerKind: ctx.kind,
     ...detail,
     awsRefuses,
-    message: `${label(ctx.s)} ${message}${awsRefuses ? REFUSED_BY_AWS : ""}`,
+    message: `${statementLabel(ctx.s)} ${message}${awsRefuses ? REFUSED_BY_AWS : ""}`,
   });
 }
 
@@ -348,7 +338,7 @@ function probe(ctx: Context, policy: TrustPolicy, trusted: TrustedIssuer): void 
   // evaluateTrust reads `{"AWS": "*"}` as every AWS principal and no identity provider (README, "Trust evaluation");
   // AWS's docs call it the same as `"*"`. A check errs towards the finding, so here it stands for `"*"`.
   const openAws = (st: TrustStatement): boolean =>
-    st.principal !== undefined && st.principal !== "*" && principalIds(st, "AWS").includes("*");
+    st.principal !== undefined && st.principal !== "*" && principalIdentifiers(st.principal, "AWS").includes("*");
   const probed: TrustPolicy = {
     ...policy,
     statements: policy.statements.map((st) => (openAws(st) ? { ...st, principal: "*" as const } : st)),
@@ -402,7 +392,7 @@ function checkPodIdentity(s: TrustStatement, out: WebIdentityTrustFinding[]): vo
       ...(offending !== undefined ? { value: offending, valueIndex: loose?.values.indexOf(offending) ?? 0 } : {}),
       awsRefuses: false,
       message:
-        `${label(ctx.s)} trusts EKS Pod Identity (${POD_IDENTITY}) without a condition that fixes \`${key}\`${found}, ` +
+        `${statementLabel(ctx.s)} trusts EKS Pod Identity (${POD_IDENTITY}) without a condition that fixes \`${key}\`${found}, ` +
         `so a pod identity association for any ${what} can hand out the role: add ` +
         `\`"StringEquals": {"${key}": "<${what}>"}\`.`,
     });
@@ -412,8 +402,8 @@ function checkPodIdentity(s: TrustStatement, out: WebIdentityTrustFinding[]): vo
 /** Whether an Allow statement trusts EKS Pod Identity. */
 const trustsPodIdentity = (s: TrustStatement): boolean =>
   s.effect === "Allow" &&
-  principalIds(s, "Service").some((id) => lower(id) === POD_IDENTITY) &&
-  allowsAction(s, "sts:AssumeRole");
+  principalIdentifiers(s.principal, "Service").some((id) => lower(id) === POD_IDENTITY) &&
+  statementCoversAction(s, "sts:AssumeRole");
 
 /**
  * Members the text writes twice inside a statement: under `Statement[i]`, or under `Statement` when the policy's one
