@@ -7,9 +7,10 @@
  * ecs-agent/credentials/manager.go): 200 with `{"RoleArn","AccessKeyId","SecretAccessKey","Token","Expiration"}`;
  * 400 `NoIdInRequest` and 400 `InvalidIdInRequest` ("Credentials not found") as `{"code","message","HTTPErrorCode"}`.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { accessKeyFingerprint } from "./signing-recorder";
 
 /** The body the ECS agent answers with: the task role's session, as the ECS backend sent it. Secret. */
 export interface ContainerCredentialsBody {
@@ -99,7 +100,7 @@ export async function answerCredentialsRequest(
   if (id === "") return agentError(400, "NoIdInRequest", `${prefix}No Credential ID in the request`);
   const body = await options.credentialsFor(id);
   if (body === undefined) return agentError(400, "InvalidIdInRequest", `${prefix}Credentials not found`);
-  const keyFingerprint = createHash("sha256").update(body.AccessKeyId).digest("hex").slice(0, 12);
+  const keyFingerprint = accessKeyFingerprint(body.AccessKeyId).slice(0, 12);
   return { status: 200, body: JSON.stringify(body), keyFingerprint };
 }
 

@@ -3,10 +3,10 @@
  * first checks that the role's trust policy admits the service. LocalStack checks no trust policy, so the harness
  * decides with iam-rules' one trust evaluation before it asks LocalStack's STS, and refuses what AWS would refuse.
  */
-import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { evaluateTrust } from "@keyless/iam-rules";
 import { localStackClientConfig } from "./localstack";
+import { iamDirectory } from "./oidc/directory";
 
 /** The service principals the harness delivers credentials for. */
 export type ComputeServicePrincipal = "ec2.amazonaws.com" | "ecs-tasks.amazonaws.com" | "lambda.amazonaws.com";
@@ -51,7 +51,8 @@ export interface ServiceRefusal {
 }
 
 /**
- * Gets a role's credentials for `request.service`, as that service would: reads the role's trust policy from IAM,
+ * Gets a role's credentials for `request.service`, as that service would: reads the role's trust policy from IAM
+ * (as the STS front does, {@link iamDirectory}: a role ARN whose path differs names no role),
  * evaluates it for the service principal with the request's source account and ARN (`evaluateTrust`), and only when
  * it admits the service asks LocalStack's STS (AssumeRole, the service's session name).
  *
@@ -59,26 +60,17 @@ export interface ServiceRefusal {
  * @example
  * ```ts
  * const got = await assumeRoleAsService({ roleArn, service: "ec2.amazonaws.com", sessionName: instanceId });
- * if ("refused" in got) console.log(got.reason); // what EC2's iam/info would report as AssumeRoleUnauthorizedAccess
+ * if ("refused" in got) console.log(got.reason); // what EC2 serves as AssumeRoleUnauthorizedAccess
  * ```
  */
 export async function assumeRoleAsService(request: ServiceAssumeRole): Promise<ServiceCredentials | ServiceRefusal> {
-  const roleName = request.roleArn.split("/").pop() ?? "";
-  const iam = new IAMClient(localStackClientConfig());
-  try {
-    const role = (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role;
-    const context: Record<string, string> = {};
-    if (request.sourceAccount !== undefined) context["aws:SourceAccount"] = request.sourceAccount;
-    if (request.sourceArn !== undefined) context["aws:SourceArn"] = request.sourceArn;
-    const decision = evaluateTrust(role?.AssumeRolePolicyDocument ?? "{}", {
-      principal: { service: request.service },
-      action: "sts:AssumeRole",
-      context,
-    });
-    if (!decision.allowed) return { refused: true, reason: `${request.service}: ${decision.reason}` };
-  } finally {
-    iam.destroy();
-  }
+  const trust = await iamDirectory().roleTrustPolicy(request.roleArn);
+  if (trust === undefined) throw new Error(`role ${request.roleArn} does not exist in IAM (NoSuchEntity)`);
+  const context: Record<string, string> = {};
+  if (request.sourceAccount !== undefined) context["aws:SourceAccount"] = request.sourceAccount;
+  if (request.sourceArn !== undefined) context["aws:SourceArn"] = request.sourceArn;
+  const decision = evaluateTrust(trust, { principal: { service: request.service }, action: "sts:AssumeRole", context });
+  if (!decision.allowed) return { refused: true, reason: `${request.service}: ${decision.reason}` };
   const sts = new STSClient(localStackClientConfig());
   try {
     const got = await sts.send(
