@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { awsCliBinDir, RunOnInstanceError, runOnInstance } from "@keyless/testing";
+import { accessKeyId } from "../../support/policy-credentials";
 
 const imds = { endpoint: "http://127.0.0.1:9" };
 
@@ -18,7 +19,8 @@ describe("harness runOnInstance", () => {
 
   it("gives the command the instance's environment and nothing of the test process's", async () => {
     // Keys in the parent must not reach the child.
-    process.env["AWS_ACCESS_KEY_ID"] = "ASIAPARENTPROCESSKEY0";
+    const parentKey = accessKeyId("ASIA"); // generated now: nothing key-shaped is committed
+    process.env["AWS_ACCESS_KEY_ID"] = parentKey;
     process.env["AWS_PROFILE"] = "parent";
     const run = await runOnInstance(imds, ["env"], {
       endpoint: "http://127.0.0.1:10",
@@ -27,6 +29,8 @@ describe("harness runOnInstance", () => {
       awsCliBinDir: "/opt/aws-cli/bin",
     });
     assert.equal(run.exitCode, 0, run.stderr);
+    // Checked first, as a boolean, so that a failure never prints the key.
+    assert.ok(!run.stdout.includes(parentKey), "the parent's access key id reached the child's environment");
     const env = Object.fromEntries(
       run.stdout
         .trim()
