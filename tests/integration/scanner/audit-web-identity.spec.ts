@@ -3,9 +3,7 @@
 // random, so that no other spec's provider for the same URL collides: IAM holds one provider per URL), EKS Pod
 // Identity without session tags, a trust whose text writes a member twice, and two OIDC providers, one trusted, one
 // not (a random EKS cluster id). Other specs' roles and providers may be in the account: assertions are about ours.
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import {
   CreateOpenIDConnectProviderCommand,
   CreateRoleCommand,
@@ -15,18 +13,9 @@ import {
   ListOpenIDConnectProvidersCommand,
   paginateListRoles,
 } from "@aws-sdk/client-iam";
-import {
-  LOCALSTACK_CREDENTIALS,
-  localStackClientConfig,
-  localStackEndpoint,
-  localStackRegion,
-  motoEndpoint,
-  requireLocalStack,
-} from "@keyless/testing";
+import { localStackClientConfig, localStackRegion, requireLocalStack } from "@keyless/testing";
 import { assertNoSecrets, check } from "../../support/policy-credentials";
-
-const root = path.resolve(__dirname, "../../..");
-const shim = path.join(root, "scanner", "bin", "keyless-scan.js");
+import { runAudit } from "./support";
 
 interface Entry {
   file: string;
@@ -55,19 +44,7 @@ describe("keyless-scan audit: web-identity trust and OIDC providers against Loca
 
   /** The audit as a user runs it: the bin, nothing but the SDK's standard settings. */
   function audit(args: readonly string[]) {
-    const res = spawnSync(process.execPath, [shim, "audit", "--region", localStackRegion(), ...args], {
-      encoding: "utf8",
-      timeout: 240_000,
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL: localStackEndpoint(),
-        AWS_ENDPOINT_URL_ECS: motoEndpoint(),
-        AWS_ACCESS_KEY_ID: LOCALSTACK_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCALSTACK_CREDENTIALS.secretAccessKey,
-        AWS_REGION: localStackRegion(),
-        AWS_PROFILE: "",
-      },
-    });
+    const res = runAudit(args);
     assertNoSecrets(`${res.stdout}${res.stderr}`, "audit output");
     return res;
   }

@@ -2,9 +2,7 @@
 // them only by the SDK's standard endpoint settings (AWS_ENDPOINT_URL for LocalStack, AWS_ENDPOINT_URL_ECS for
 // moto). Each place is seeded with a generated key, a clean resource beside it; other tests' resources may be
 // in the same account, so assertions are about the seeded ones.
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import { gzipSync } from "node:zlib";
 import {
   CreateLaunchTemplateCommand,
@@ -32,19 +30,11 @@ import {
   waitUntilFunctionActiveV2,
   waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
-import {
-  LOCALSTACK_CREDENTIALS,
-  localStackClientConfig,
-  localStackEndpoint,
-  localStackRegion,
-  motoEndpoint,
-  requireLocalStack,
-} from "@keyless/testing";
+import { localStackClientConfig, localStackRegion, motoEndpoint, requireLocalStack } from "@keyless/testing";
 import { assertNoSecrets, check, credentials } from "../../support/policy-credentials";
 import { storedZip } from "../../support/zip";
+import { runAudit } from "./support";
 
-const root = path.resolve(__dirname, "../../..");
-const shim = path.join(root, "scanner", "bin", "keyless-scan.js");
 const AMI = "ami-03cf127a";
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString("base64");
 
@@ -204,19 +194,7 @@ describe("keyless-scan audit against the emulators", function () {
     );
 
     // WHEN the audit runs with nothing but the SDK's standard settings
-    const res = spawnSync(process.execPath, [shim, "audit", "--format", "json", "--region", localStackRegion()], {
-      encoding: "utf8",
-      timeout: 240_000,
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL: localStackEndpoint(),
-        AWS_ENDPOINT_URL_ECS: motoEndpoint(),
-        AWS_ACCESS_KEY_ID: LOCALSTACK_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCALSTACK_CREDENTIALS.secretAccessKey,
-        AWS_REGION: localStackRegion(),
-        AWS_PROFILE: "",
-      },
-    });
+    const res = runAudit(["--format", "json"]);
     status = res.status;
     output = `${res.stdout}${res.stderr}`;
     assertNoSecrets(
