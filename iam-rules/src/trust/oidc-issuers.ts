@@ -24,6 +24,12 @@ export interface SubjectScope {
   readonly scoped: boolean;
 }
 
+/** An IAM OIDC provider's ARN; the group is the issuer's host and path. */
+const OIDC_PROVIDER_ARN = /^arn:[^:]+:iam::\d{12}:oidc-provider\/(.+)$/;
+
+/** Whether a principal identifier is an IAM OIDC provider's ARN (`arn:aws:iam::<account>:oidc-provider/<issuer>`). */
+export const isOidcProviderArn = (id: string): boolean => OIDC_PROVIDER_ARN.test(id);
+
 /** The IAM condition key of a token claim for an issuer: `token.actions.githubusercontent.com:sub`. */
 export function claimKey(issuer: string, claim: string): string {
   return `${issuerHostPath(issuer)}:${claim}`;
@@ -34,7 +40,7 @@ export function claimKey(issuer: string, claim: string): string {
  * trailing slash (`https://api.pulumi.com/oidc` -> `api.pulumi.com/oidc`).
  */
 export function issuerHostPath(issuer: string): string {
-  const fromArn = /^arn:[^:]+:iam::\d{12}:oidc-provider\/(.+)$/.exec(issuer)?.[1];
+  const fromArn = OIDC_PROVIDER_ARN.exec(issuer)?.[1];
   return (fromArn ?? issuer).replace(/^https?:\/\//i, "").replace(/\/+$/, "");
 }
 

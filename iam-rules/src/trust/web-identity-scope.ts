@@ -8,6 +8,7 @@ import { evaluateTrust } from "./evaluate";
 import { foreignTokenClaims, type PinnedValue } from "./foreign-tokens";
 import {
   claimKey,
+  isOidcProviderArn,
   issuerHostPath,
   type OidcIssuerKind,
   oidcIssuerKind,
@@ -82,7 +83,6 @@ export interface WebIdentityTrustFinding {
 const WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity";
 const GITHUB_ISSUER = "token.actions.githubusercontent.com";
 const POD_IDENTITY = "pods.eks.amazonaws.com";
-const OIDC_PROVIDER_ARN = /^arn:[^:]+:iam::\d{12}:oidc-provider\/.+$/;
 /** The operators AWS's own GitHub check accepts as a pin (read from its MalformedPolicyDocument message). */
 const AWS_PIN_OPERATORS = ["stringequals", "stringlike", "stringequalsignorecase"];
 const REFUSED_BY_AWS =
@@ -125,7 +125,7 @@ function trustedIssuers(s: TrustStatement): TrustedIssuer[] {
   if (s.effect !== "Allow" || s.principal === undefined || !statementCoversAction(s, WEB_IDENTITY_ACTION)) return [];
   const federated = principalIdentifiers(s.principal, "Federated");
   const out: TrustedIssuer[] = federated
-    .filter((id) => OIDC_PROVIDER_ARN.test(id))
+    .filter(isOidcProviderArn)
     .map((arn) => ({ issuer: issuerHostPath(arn), providerArn: arn }));
   const everyone =
     s.principal === "*" || principalIdentifiers(s.principal, "AWS").includes("*") || federated.includes("*");
