@@ -7,7 +7,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -18,6 +17,7 @@ import {
 import { GetInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
 import { type DefaultChainCall, runDefaultChain } from "./default-chain";
 import { locateToolBinary } from "./engine";
+import { freePort } from "./free-port";
 import {
   assumeRoleUnauthorizedDocument,
   credentialsDocument,
@@ -607,16 +607,4 @@ async function instanceIdAt(endpoint: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** A loopback port free right now. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

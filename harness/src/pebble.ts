@@ -5,10 +5,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { locateToolBinary } from "./engine";
+import { freePort } from "./free-port";
 
 /** Thrown when pebble cannot be found or started. */
 export class PebbleError extends Error {
@@ -210,15 +210,4 @@ function httpsGet(url: string, ca: Buffer): Promise<string> {
     request.on("timeout", () => request.destroy(new Error(`${url}: timed out`)));
     request.on("error", reject);
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
