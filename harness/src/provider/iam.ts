@@ -250,6 +250,9 @@ const rolePolicyAttachment: ResourceHandler = {
   token: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   service: "iam",
   properties: { role: NAME, policyArn: NAME },
+  // pulumi-aws `DeleteBeforeReplace`: creating the replacement first and then deleting the old one would detach the
+  // policy just attached when role and policy stay the same (the two are one attachment in IAM).
+  deleteBeforeReplace: true,
   async create(ctx, inputs) {
     const RoleName = str(inputs, "role") as string;
     const PolicyArn = str(inputs, "policyArn");

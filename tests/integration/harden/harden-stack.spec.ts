@@ -1,8 +1,14 @@
 // hardenStack() through the real engine against LocalStack: a plain program (no keyless components) gains IMDSv2
-// by one call at its top, passes the keyless-aws pack, and an already-deployed stack is updated in place.
+// by one call at its top, passes the keyless-aws pack, and an already-deployed stack is updated in place (replaced only
+// where applyReplacingChanges asks for it, as the engine's steps show).
 import assert from "node:assert/strict";
 import path from "node:path";
-import { DescribeLaunchTemplateVersionsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import {
+  DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
 import { hardenStack } from "@keyless/aws";
 import { assertMetadataOptions, localStackClientConfig, type RunResult, StackRunError } from "@keyless/testing";
 import * as aws from "@pulumi/aws";
@@ -14,9 +20,9 @@ const AMI = "ami-03cf127a";
 const IMDSV2 = { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 };
 
 /** The program as a team has it: an instance without metadata options and a launch template; `hardenStack()` on top when asked. */
-function plainProgram(stage: { harden: boolean }) {
+function plainProgram(stage: { harden: boolean; applyReplacingChanges?: boolean }) {
   return async () => {
-    if (stage.harden) hardenStack();
+    if (stage.harden) hardenStack({ applyReplacingChanges: stage.applyReplacingChanges === true });
     const web = new aws.ec2.Instance("web", { ami: AMI, instanceType: "t3.micro", tags: { app: "web" } });
     const workers = new aws.ec2.LaunchTemplate("workers", {
       imageId: AMI,
@@ -43,6 +49,16 @@ async function templateMetadata(ec2: EC2Client, id: string) {
     httpEndpoint: mo?.HttpEndpoint,
     httpPutResponseHopLimit: mo?.HttpPutResponseHopLimit,
   };
+}
+
+/** Whether EC2 holds the instance's root volume encrypted (DescribeVolumes), or undefined when it has none. */
+async function rootVolumeEncrypted(ec2: EC2Client, instanceId: string): Promise<boolean | undefined> {
+  const got = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+  const i = got.Reservations?.[0]?.Instances?.[0];
+  const root = i?.BlockDeviceMappings?.find((b) => b.DeviceName === i.RootDeviceName)?.Ebs?.VolumeId;
+  if (!root) return undefined;
+  const v = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [root] }));
+  return v.Volumes?.[0]?.Encrypted;
 }
 
 describe("hardenStack: a plain program through the engine and the keyless-aws pack", function () {
@@ -156,6 +172,45 @@ describe("hardenStack: a plain program through the engine and the keyless-aws pa
       const again = await t.up({ policyPacks: [POLICY_PACK] });
       assert.deepEqual(opsOf(again.steps, "web"), ["same"]);
       assert.deepEqual(opsOf(again.steps, "workers"), ["same"]);
+    });
+  });
+
+  it("with applyReplacingChanges, the engine plans and takes a replacement of the unencrypted instance only", async () => {
+    const stage = { harden: false, applyReplacingChanges: true };
+    await withProviderStack({ program: plainProgram(stage) }, async (t, seen) => {
+      // GIVEN the plain program deployed: an instance whose root volume is not encrypted
+      const before = await t.up();
+      seen(await t.resources());
+      const instanceId = before.outputs["instanceId"] as string;
+      const templateId = before.outputs["templateId"] as string;
+      assert.equal(await rootVolumeEncrypted(ec2, instanceId), false);
+
+      // WHEN hardenStack({ applyReplacingChanges: true }) is added on top, previewed and deployed
+      stage.harden = true;
+      const preview = await t.preview({ policyPacks: [POLICY_PACK] });
+      const up = await t.up({ policyPacks: [POLICY_PACK] });
+      seen(await t.resources());
+
+      // THEN the engine's steps replace the instance (rootBlockDevice.encrypted is ForceNew in the real provider,
+      // created before the old one is deleted) and update the launch template in place
+      for (const r of [preview, up]) {
+        const web = opsOf(r.steps, "web");
+        for (const op of ["create-replacement", "replace", "delete-replaced"]) {
+          assert.ok(web.includes(op), `web: ${op} in ${JSON.stringify(web)}`);
+        }
+        assert.ok(!web.includes("update"), JSON.stringify(web));
+        assert.deepEqual(opsOf(r.steps, "workers"), ["update"], JSON.stringify(r.steps));
+      }
+      // AND the stack now holds a new instance whose root volume EC2 reports encrypted; the template is the same one
+      const replacement = up.outputs["instanceId"] as string;
+      assert.notEqual(replacement, instanceId);
+      assert.equal(await rootVolumeEncrypted(ec2, replacement), true);
+      await assertMetadataOptions(replacement, IMDSV2);
+      assert.equal(up.outputs["templateId"], templateId);
+
+      // AND a second run changes nothing
+      const again = await t.up({ policyPacks: [POLICY_PACK] });
+      assert.deepEqual(opsOf(again.steps, "web"), ["same"]);
     });
   });
 });
