@@ -4,7 +4,7 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -301,10 +301,12 @@ export class TestStack {
       else if (kind === "up") {
         const up = await this.stack.up({ ...policy, ...summary, onEvent });
         outputs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
-      } else if (kind === "refresh" && (opts.importPendingCreates?.length ?? 0) > 0) {
-        await this.refreshImporting(opts, events);
       } else if (kind === "refresh") {
-        await this.stack.refresh({ ...summary, onEvent, clearPendingCreates: opts.clearPendingCreates === true });
+        const importing = opts.importPendingCreates ?? [];
+        if (importing.length > 0) await this.importPendingCreates(importing, opts.clearPendingCreates === true);
+        // What was imported is in the state now; its pending create goes with the rest.
+        const clearPendingCreates = importing.length > 0 || opts.clearPendingCreates === true;
+        await this.stack.refresh({ ...summary, onEvent, clearPendingCreates });
       } else await this.stack.destroy({ ...summary, onEvent });
     } catch (err) {
       error = err as Error;
@@ -327,23 +329,39 @@ export class TestStack {
   }
 
   /**
-   * `pulumi refresh --import-pending-creates`, which the Automation API (3.270) does not pass: run through the CLI
-   * with the same event log the Automation API reads, so the result carries the same events.
+   * Imports pending creates by id with `pulumi import` (under the same parent and name, so under the URN the program
+   * gives), leaving their pending entries for the refresh to clear. Not `pulumi refresh --import-pending-creates`:
+   * the CLI (3.274) turns each into a pending "importing" operation that the refresh then drops unread (only pending
+   * creates are carried into the new state; the refresh reads only `resources`), so the resource ends up in no state.
    */
-  private async refreshImporting(opts: StackRefreshOptions, events: EngineEvent[]): Promise<void> {
-    const log = path.join(mkdtempSync(path.join(os.tmpdir(), "keyless-refresh-")), "events.jsonl");
-    const args = ["refresh", "--yes", "--skip-preview", "--non-interactive", "--stack", this.name];
-    args.push("--event-log", log);
-    for (const { urn, id } of opts.importPendingCreates ?? []) {
-      args.push("--import-pending-creates", urn, "--import-pending-creates", id);
+  private async importPendingCreates(
+    importing: NonNullable<StackRefreshOptions["importPendingCreates"]>,
+    clearOthers: boolean,
+  ): Promise<void> {
+    const creates = (await this.pendingOperations()).filter((p) => p.type === "creating");
+    const listed = new Set(importing.map((p) => p.urn));
+    for (const { urn } of importing) {
+      if (!creates.some((p) => p.resource.urn === urn)) {
+        throw new Error(
+          `refresh: \`importPendingCreates\` names ${urn}, which is not a pending create of ${this.name}.`,
+        );
+      }
     }
-    if (opts.clearPendingCreates) args.push("--clear-pending-creates");
-    try {
+    const unlisted = creates.filter((p) => !listed.has(p.resource.urn));
+    if (unlisted.length > 0 && !clearOthers) {
+      // The refresh that follows the imports clears every pending create: refuse to drop one nobody decided on.
+      throw new Error(
+        `refresh: \`importPendingCreates\` leaves ${unlisted.map((p) => p.resource.urn).join(", ")} pending; list ` +
+          "it with its id, or also set `clearPendingCreates: true` to drop it.",
+      );
+    }
+    for (const { urn, id } of importing) {
+      const op = creates.find((p) => p.resource.urn === urn) as PendingOperation;
+      const name = urn.split("::").slice(3).join("::");
+      const args = ["import", op.resource.type, name, id, "--yes", "--skip-preview", "--non-interactive"];
+      args.push("--generate-code=false", "--protect=false", "--stack", this.name);
+      if (op.resource.parent) args.push("--parent", `parent=${op.resource.parent}`);
       await this.cli(args);
-    } finally {
-      // The events are read whatever the outcome: a failed refresh reports through them too.
-      events.push(...readEventLog(log));
-      rmSync(path.dirname(log), { recursive: true, force: true });
     }
   }
 
@@ -408,6 +426,8 @@ export interface StateResource {
   readonly custom?: boolean;
   readonly inputs?: Record<string, unknown>;
   readonly outputs?: Record<string, unknown>;
+  /** The parent's URN. @default - None: a top-level resource (the Stack resource itself). */
+  readonly parent?: string;
 }
 
 /**
@@ -432,8 +452,9 @@ export interface StackRefreshOptions {
   readonly clearPendingCreates?: boolean;
   /**
    * Pending creates that did reach AWS, each with the id the provider gives that resource (a role's name, an
-   * instance's id): the refresh reads them into the state (`--import-pending-creates URN ID`), so the next destroy
-   * deletes them. Applied before `clearPendingCreates`.
+   * instance's id): each is imported under its URN (`pulumi import <type> <name> <id> --parent …`) and read by the
+   * refresh, so the next destroy deletes it. Every other pending create must then be dropped: it throws, before
+   * changing anything, unless `clearPendingCreates` is set too.
    * @default - None.
    */
   readonly importPendingCreates?: ReadonlyArray<{ readonly urn: string; readonly id: string }>;
@@ -573,20 +594,6 @@ export class PendingOperationsError extends Error {
     this.name = "PendingOperationsError";
     this.pendingOperations = pending;
   }
-}
-
-/** The engine events a `--event-log` file holds, one JSON object a line (the Automation API reads the same file). */
-function readEventLog(file: string): EngineEvent[] {
-  let text = "";
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    return [];
-  }
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as EngineEvent);
 }
 
 function summarize(
