@@ -135,13 +135,27 @@ describe("harness: a pulumi up killed with SIGKILL", function () {
       env: { [variable]: `${ROLE}:${signal}` },
     });
     let plugins: Proc[] = [];
+    // Each step on its own: one failing (the emulator gone, say) must not skip the rest.
     const cleanup = async () => {
-      writeFileSync(signal, "");
-      for (const p of plugins) if (alive(p)) process.kill(p.pid, "SIGKILL");
-      for (const name of await rolesNamed(`${logical}-`)) await iam.send(new DeleteRoleCommand({ RoleName: name }));
-      await t.cancel().catch(() => undefined);
-      await t.refresh({ clearPendingCreates: true }).catch(() => undefined);
-      await t.dispose().catch(() => rmSync(t.dir, { recursive: true, force: true }));
+      const steps: Array<() => unknown> = [
+        () => writeFileSync(signal, ""),
+        () => {
+          for (const p of plugins) if (alive(p)) process.kill(p.pid, "SIGKILL");
+        },
+        async () => {
+          for (const name of await rolesNamed(`${logical}-`)) {
+            await iam.send(new DeleteRoleCommand({ RoleName: name }));
+          }
+        },
+        () => t.cancel(),
+        () => t.refresh({ clearPendingCreates: true }),
+        () => t.dispose(),
+      ];
+      for (const step of steps)
+        await Promise.resolve()
+          .then(step)
+          .catch(() => undefined);
+      rmSync(t.dir, { recursive: true, force: true });
       rmSync(dir, { recursive: true, force: true });
     };
     try {
