@@ -1,7 +1,10 @@
-/** Pulumi stacks for tests: a private file backend per stack, destroyed and removed whatever happens. */
+/**
+ * Pulumi stacks for tests: a private file backend per stack, destroyed and removed whatever happens, and never thrown
+ * away while it still holds something (a failed destroy, a lock, pending operations).
+ */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -101,11 +104,17 @@ function pulumiCommand(): Promise<PulumiCommand> {
 export class TestStack {
   /** The last engine run was a `destroy` that succeeded, and nothing ran since: {@link dispose} need not destroy. */
   private destroyed = false;
+  /** {@link dispose} finished: the stack is removed and its directory deleted. */
+  private disposed = false;
 
   private constructor(
     readonly stack: Stack,
     readonly name: string,
-    private readonly dir: string,
+    /**
+     * The stack's temp directory: its file backend (unless `backendUrl` was given) and its private PULUMI_HOME.
+     * {@link dispose} deletes it only once the stack is destroyed and removed.
+     */
+    readonly dir: string,
     /** The environment the engine runs in (backend, passphrase, private PULUMI_HOME): for the CLI by hand. */
     readonly env: Readonly<Record<string, string>>,
   ) {}
@@ -196,11 +205,60 @@ export class TestStack {
    * `pulumi stack export` prints them: a `ciphertext` object in place of the value.
    */
   async resources(): Promise<StateResource[]> {
+    return (await this.deployment()).resources ?? [];
+  }
+
+  /**
+   * The operations the state records as begun and never finished: what a killed `pulumi up` leaves (read from
+   * `pulumi stack export`, `deployment.pending_operations`). A pending `creating` may or may not exist in AWS: import
+   * it or clear it with {@link refresh} before {@link dispose}, which refuses to destroy past one.
+   *
+   * @example
+   * const pending = await t.pendingOperations();
+   * // [{ type: "creating", resource: { type: "aws:iam/role:Role", urn: "urn:pulumi:…::worker", … } }]
+   */
+  async pendingOperations(): Promise<PendingOperation[]> {
+    return (await this.deployment()).pending_operations ?? [];
+  }
+
+  private async deployment(): Promise<Deployment> {
+    const checkpoint = this.checkpointFile();
+    if (checkpoint !== undefined) {
+      // The temp file backend's own checkpoint: what `pulumi stack export` prints as `deployment`, without a CLI start
+      // (read after every run, for its pending operations).
+      const file = JSON.parse(readFileSync(checkpoint, "utf8")) as { checkpoint?: { latest?: Deployment } };
+      return file.checkpoint?.latest ?? {};
+    }
     // Not the Automation API's exportStack: it always adds --show-secrets, and the CLI then derives the passphrase key
     // (a million PBKDF2 rounds, 0.25 s of CPU) to decrypt values no caller of this method needs.
     const { stdout } = await this.cli(["stack", "export", "--stack", this.name]);
-    const state = JSON.parse(stdout) as { deployment?: { resources?: StateResource[] } };
-    return state.deployment?.resources ?? [];
+    const state = JSON.parse(stdout) as { deployment?: Deployment };
+    return state.deployment ?? {};
+  }
+
+  /**
+   * The stack's checkpoint in the temp file backend (`.pulumi/stacks/<project>/<stack>.json`, the stack name being
+   * unique); undefined for another backend, or a layout this does not know (gzip), which the CLI then reads.
+   */
+  private checkpointFile(): string | undefined {
+    if (this.env["PULUMI_BACKEND_URL"] !== `file://${this.dir}`) return undefined;
+    const stacks = path.join(this.dir, ".pulumi", "stacks");
+    const projects = existsSync(stacks) ? readdirSync(stacks) : [];
+    return projects.map((p) => path.join(stacks, p, `${this.name}.json`)).find((f) => existsSync(f));
+  }
+
+  /**
+   * Runs `pulumi cancel`: removes the stack's lock, which a CLI killed during an update leaves behind (every later
+   * run then fails with "the stack is currently locked"). Only for a stack whose update is known to be dead: on a
+   * live update it lets a second one run beside it. The state may then hold pending operations
+   * ({@link pendingOperations}); {@link refresh} with `importPendingCreates` or `clearPendingCreates` settles them.
+   *
+   * @example
+   * await t.cancel();
+   * await t.refresh({ clearPendingCreates: true });
+   */
+  async cancel(): Promise<void> {
+    await this.stack.cancel();
   }
 
   /** Runs `pulumi preview`; throws {@link StackRunError} (carrying the result) when the engine fails. */
@@ -215,10 +273,24 @@ export class TestStack {
 
   /**
    * Runs `pulumi refresh`; throws {@link StackRunError} when the engine fails. `drift` lists what the reads found
-   * changed since the last update.
+   * changed since the last update. `opts` settle the pending creates an interrupted update left: import those that
+   * exist (by id), clear the rest.
+   *
+   * @example
+   * const [op] = await t.pendingOperations();
+   * await t.refresh({ importPendingCreates: [{ urn: op.resource.urn, id: "worker-1a2b3c4" }] });
+   * await t.refresh({ clearPendingCreates: true });
    */
-  async refresh(): Promise<RunResult> {
-    return this.run("refresh", {});
+  async refresh(opts: StackRefreshOptions = {}): Promise<RunResult> {
+    for (const [i, p] of (opts.importPendingCreates ?? []).entries()) {
+      if (typeof p?.urn !== "string" || !p.urn.startsWith("urn:pulumi:") || typeof p.id !== "string" || p.id === "") {
+        throw new Error(
+          `refresh: \`importPendingCreates[${i}]\` must be { urn: "urn:pulumi:…", id: "<the provider's id>" }; ` +
+            `received ${JSON.stringify(p)}.`,
+        );
+      }
+    }
+    return this.run("refresh", opts);
   }
 
   /** Runs `pulumi destroy` (the stack stays; {@link dispose} removes it). */
@@ -226,7 +298,10 @@ export class TestStack {
     return this.run("destroy", {});
   }
 
-  private async run(kind: "preview" | "up" | "refresh" | "destroy", opts: RunOptions): Promise<RunResult> {
+  private async run(
+    kind: "preview" | "up" | "refresh" | "destroy",
+    opts: RunOptions & StackRefreshOptions,
+  ): Promise<RunResult> {
     const events: EngineEvent[] = [];
     const onEvent = (e: EngineEvent) => events.push(e);
     const policy = { policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs };
@@ -242,35 +317,121 @@ export class TestStack {
       else if (kind === "up") {
         const up = await this.stack.up({ ...policy, ...summary, onEvent });
         outputs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
-      } else if (kind === "refresh") await this.stack.refresh({ ...summary, onEvent });
-      else await this.stack.destroy({ ...summary, onEvent });
+      } else if (kind === "refresh") {
+        const importing = opts.importPendingCreates ?? [];
+        if (importing.length > 0) await this.importPendingCreates(importing, opts.clearPendingCreates === true);
+        // What was imported is in the state now; its pending create goes with the rest.
+        const clearPendingCreates = importing.length > 0 || opts.clearPendingCreates === true;
+        await this.stack.refresh({ ...summary, onEvent, clearPendingCreates });
+      } else await this.stack.destroy({ ...summary, onEvent });
     } catch (err) {
       error = err as Error;
     }
-    const result = summarize(kind, events, outputs, Date.now() - started, error);
+    const durationMs = Date.now() - started;
+    // After any run, also a killed one: what the state holds as begun and never finished.
+    const diagnostics: RunResult["diagnostics"] = [];
+    let pending: PendingOperation[] = [];
+    try {
+      pending = await this.pendingOperations();
+    } catch (err) {
+      // A run that failed keeps its own error; a state that cannot be read after a run that succeeded is one too.
+      if (!error) throw err;
+      diagnostics.push({ severity: "warning", message: `could not read the state's pending operations: ${err}` });
+    }
+    const result = summarize(kind, events, outputs, durationMs, error, pending, diagnostics);
     if (error) throw new StackRunError(result, error);
     this.destroyed = kind === "destroy";
     return result;
   }
 
   /**
-   * Destroys everything, removes the stack and deletes the backend directory. After a {@link destroy} that succeeded
-   * (and nothing since) it destroys again only if the stack's history says an update ran after it, for example one
-   * run through {@link stack} directly.
+   * Imports pending creates by id with `pulumi import` (under the same parent and name, so under the URN the program
+   * gives), leaving their pending entries for the refresh to clear. Not `pulumi refresh --import-pending-creates`:
+   * the CLI (3.274) turns each into a pending "importing" operation that the refresh then drops unread (only pending
+   * creates are carried into the new state; the refresh reads only `resources`), so the resource ends up in no state.
+   */
+  private async importPendingCreates(
+    importing: NonNullable<StackRefreshOptions["importPendingCreates"]>,
+    clearOthers: boolean,
+  ): Promise<void> {
+    const creates = (await this.pendingOperations()).filter((p) => p.type === "creating");
+    const listed = new Set(importing.map((p) => p.urn));
+    for (const { urn } of importing) {
+      if (!creates.some((p) => p.resource.urn === urn)) {
+        throw new Error(
+          `refresh: \`importPendingCreates\` names ${urn}, which is not a pending create of ${this.name}.`,
+        );
+      }
+    }
+    const unlisted = creates.filter((p) => !listed.has(p.resource.urn));
+    if (unlisted.length > 0 && !clearOthers) {
+      // The refresh that follows the imports clears every pending create: refuse to drop one nobody decided on.
+      throw new Error(
+        `refresh: \`importPendingCreates\` leaves ${unlisted.map((p) => p.resource.urn).join(", ")} pending; list ` +
+          "it with its id, or also set `clearPendingCreates: true` to drop it.",
+      );
+    }
+    for (const { urn, id } of importing) {
+      const op = creates.find((p) => p.resource.urn === urn) as PendingOperation;
+      const name = urn.split("::").slice(3).join("::");
+      const args = ["import", op.resource.type, name, id, "--yes", "--skip-preview", "--non-interactive"];
+      args.push("--generate-code=false", "--protect=false", "--stack", this.name);
+      if (op.resource.parent) args.push("--parent", `parent=${op.resource.parent}`);
+      await this.cli(args);
+    }
+  }
+
+  /**
+   * Destroys everything, removes the stack and deletes its directory ({@link dir}: the file backend and PULUMI_HOME).
+   * After a {@link destroy} that succeeded (and nothing since) it destroys again only if the stack's history says an
+   * update ran after it, for example one run through {@link stack} directly.
+   *
+   * The state is never thrown away while it may still know of something: when the state holds pending operations
+   * (an interrupted update), or the destroy or the stack's removal fails (a resource AWS refuses to delete, a lock
+   * left by a killed CLI), the directory stays and {@link StackDisposeError} says where. Settle the cause
+   * ({@link cancel}, {@link refresh} with pending-create options, deleting what blocks the destroy) and call `dispose()`
+   * again; once it has succeeded, further calls do nothing.
+   *
+   * @example
+   * try {
+   *   await t.dispose();
+   * } catch (err) {
+   *   if (!(err instanceof StackDisposeError)) throw err;
+   *   console.error(err.message); // …the state is kept in /tmp/keyless-stack-AbC123 (backend file:///tmp/…)…
+   *   await t.cancel();
+   *   await t.dispose();
+   * }
    */
   async dispose(): Promise<void> {
+    if (this.disposed) return;
+    const backendUrl = this.env["PULUMI_BACKEND_URL"] ?? "";
+    let step: StackDisposeError["step"] = "pending-operations";
     try {
+      // A destroy would drop pending operations from the state unresolved: a create that reached AWS is then known
+      // to nothing. Refuse, and keep the state that still names them.
+      const pending = this.destroyed ? [] : await this.pendingOperations();
+      if (pending.length > 0) throw new PendingOperationsError(pending);
+      step = "destroy";
       if (!(this.destroyed && (await this.lastUpdateWasDestroy()))) await this.stack.destroy({ showSecrets: false });
+      step = "remove";
       await this.stack.workspace.removeStack(this.name);
-    } finally {
-      rmSync(this.dir, { recursive: true, force: true });
+    } catch (err) {
+      throw new StackDisposeError({ stackName: this.name, dir: this.dir, backendUrl, step, cause: err as Error });
     }
+    rmSync(this.dir, { recursive: true, force: true });
+    this.disposed = true;
   }
 
   private async lastUpdateWasDestroy(): Promise<boolean> {
     const [last] = await this.stack.history(1, 1, false);
     return last?.kind === "destroy" && last.result === "succeeded";
   }
+}
+
+/** The part of a stack's state (`deployment` in `pulumi stack export`) the harness reads. */
+interface Deployment {
+  readonly resources?: StateResource[];
+  readonly pending_operations?: PendingOperation[];
 }
 
 /** What a CLI command run by {@link TestStack.pulumi} printed. */
@@ -287,6 +448,38 @@ export interface StateResource {
   readonly custom?: boolean;
   readonly inputs?: Record<string, unknown>;
   readonly outputs?: Record<string, unknown>;
+  /** The parent's URN. @default - None: a top-level resource (the Stack resource itself). */
+  readonly parent?: string;
+}
+
+/**
+ * An operation the state records as begun and never finished (`pending_operations` in `pulumi stack export`): what
+ * the engine was doing when it was killed. The engine clears them at the start of the next update, whatever became
+ * of them in AWS.
+ */
+export interface PendingOperation {
+  /** What was under way: a create that may or may not have reached AWS, an update, a delete, a read or an import. */
+  readonly type: "creating" | "updating" | "deleting" | "reading" | "importing";
+  /** The resource as the engine meant it: a pending create has its inputs but no id. */
+  readonly resource: StateResource;
+}
+
+/** How {@link TestStack.refresh} settles the pending creates an interrupted update left in the state. */
+export interface StackRefreshOptions {
+  /**
+   * Drop every pending create from the state (`--clear-pending-creates`): for creates that never reached AWS, or
+   * whose resources were deleted by hand.
+   * @default false
+   */
+  readonly clearPendingCreates?: boolean;
+  /**
+   * Pending creates that did reach AWS, each with the id the provider gives that resource (a role's name, an
+   * instance's id): each is imported under its URN (`pulumi import <type> <name> <id> --parent …`) and read by the
+   * refresh, so the next destroy deletes it. Every other pending create must then be dropped: it throws, before
+   * changing anything, unless `clearPendingCreates` is set too.
+   * @default - None.
+   */
+  readonly importPendingCreates?: ReadonlyArray<{ readonly urn: string; readonly id: string }>;
 }
 
 /** Options of a preview or an update. */
@@ -353,6 +546,11 @@ export interface RunResult {
   readonly diagnostics: Array<{ severity: string; message: string; urn?: string }>;
   readonly events: EngineEvent[];
   readonly durationMs: number;
+  /**
+   * What the state holds as begun and never finished after this run ({@link TestStack.pendingOperations}): empty
+   * after a run that completed; a killed or failed `up` may leave pending creates.
+   */
+  readonly pendingOperations: readonly PendingOperation[];
   readonly error?: Error;
 }
 
@@ -368,17 +566,71 @@ export class StackRunError extends Error {
   }
 }
 
+/** Why {@link TestStack.dispose} kept a stack's state. */
+export class StackDisposeError extends Error {
+  /** The stack that was not disposed of. */
+  readonly stackName: string;
+  /** The stack's directory, kept: its file backend (unless a `backendUrl` was given) and its PULUMI_HOME. */
+  readonly dir: string;
+  /** Where the state is, as `pulumi login` takes it. */
+  readonly backendUrl: string;
+  /** What failed: the state held pending operations, the destroy failed, or removing the stack failed. */
+  readonly step: "pending-operations" | "destroy" | "remove";
+  constructor(a: {
+    stackName: string;
+    dir: string;
+    backendUrl: string;
+    step: StackDisposeError["step"];
+    cause: Error;
+  }) {
+    const what = {
+      "pending-operations": "its state holds pending operations",
+      destroy: "its destroy failed",
+      remove: "removing it failed",
+    }[a.step];
+    super(
+      `TestStack.dispose: stack ${a.stackName} was not disposed of because ${what}; its state is kept in ${a.dir} ` +
+        `(backend ${a.backendUrl}). Settle the cause (TestStack.cancel() for a lock, refresh({ importPendingCreates, ` +
+        `clearPendingCreates }) for pending creates, delete what AWS refuses to delete) and call dispose() again, or ` +
+        `use the CLI with the stack's env.\nCause: ${a.cause.message}`,
+      { cause: a.cause },
+    );
+    this.name = "StackDisposeError";
+    this.stackName = a.stackName;
+    this.dir = a.dir;
+    this.backendUrl = a.backendUrl;
+    this.step = a.step;
+  }
+}
+
+/** The state holds pending operations, which a destroy would drop unresolved. */
+export class PendingOperationsError extends Error {
+  readonly pendingOperations: readonly PendingOperation[];
+  constructor(pending: readonly PendingOperation[]) {
+    const list = pending.map((p) => `${p.type} ${p.resource.urn}`).join("\n  ");
+    super(
+      `the state holds ${pending.length} pending operation(s) from an interrupted update:\n  ${list}\n` +
+        "Import each create that reached AWS (refresh({ importPendingCreates: [{ urn, id }] })) and clear the rest " +
+        "(refresh({ clearPendingCreates: true })) first.",
+    );
+    this.name = "PendingOperationsError";
+    this.pendingOperations = pending;
+  }
+}
+
 function summarize(
   kind: RunResult["kind"],
   events: EngineEvent[],
   outputs: Record<string, unknown>,
   durationMs: number,
   error: Error | undefined,
+  pendingOperations: readonly PendingOperation[],
+  extraDiagnostics: RunResult["diagnostics"],
 ): RunResult {
   const steps: StepRecord[] = [];
   const outcomes: OutcomeRecord[] = [];
   const violations: ViolationRecord[] = [];
-  const diagnostics: RunResult["diagnostics"] = [];
+  const diagnostics: RunResult["diagnostics"] = [...extraDiagnostics];
   for (const e of events) {
     const pre = e.resourcePreEvent?.metadata;
     if (pre) steps.push({ op: pre.op, urn: pre.urn, type: pre.type });
@@ -418,12 +670,14 @@ function summarize(
     diagnostics,
     events,
     durationMs,
+    pendingOperations,
     ...(error ? { error } : {}),
   };
 }
 
 /**
- * Runs `fn` with a fresh test stack and always disposes of it, also when `fn` throws.
+ * Runs `fn` with a fresh test stack and always disposes of it, also when `fn` throws. When both fail, it throws an
+ * AggregateError holding `fn`'s error and the {@link StackDisposeError} (which says where the state was kept).
  *
  * @example
  * await withTestStack({ program: async () => ({ answer: 42 }) }, async (t) => {
@@ -433,9 +687,20 @@ function summarize(
  */
 export async function withTestStack<T>(args: TestStackArgs, fn: (stack: TestStack) => Promise<T>): Promise<T> {
   const stack = await TestStack.create(args);
+  let result: T;
   try {
-    return await fn(stack);
-  } finally {
-    await stack.dispose();
+    result = await fn(stack);
+  } catch (err) {
+    try {
+      await stack.dispose();
+    } catch (disposeErr) {
+      throw new AggregateError(
+        [err, disposeErr],
+        `${(err as Error).message}\nand then: ${(disposeErr as Error).message}`,
+      );
+    }
+    throw err;
   }
+  await stack.dispose();
+  return result;
 }

@@ -14,12 +14,12 @@ const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const { createRequire } = require("node:module");
 const path = require("node:path");
+const { watchEngine } = require("./engine-watch.cjs");
 const { createPolicyProxy } = require("./policy-proxy.cjs");
 const { ModuleNotFound, resolveFrom, nodePathWithRepo } = require("./resolve.cjs");
 
 // The exit code @pulumi/pulumi/cmd/run uses after it has shown the user an actionable message.
 const EXIT_AFTER_USER_ACTIONABLE_MESSAGE = 32;
-const HEALTH_CHECK_INTERVAL_MS = Number(process.env.KEYLESS_LANGHOST_HEALTH_MS ?? 5000);
 
 // ---------------------------------------------------------------------------------------------------------
 // Command line
@@ -938,41 +938,37 @@ function createHost(stubs, args) {
 
 let shuttingDown = false;
 let shutdownHook = () => {};
+let killHook = () => {};
 
 function shutdown(code) {
   if (shuttingDown) return;
   shuttingDown = true;
   process.exitCode = code;
   shutdownHook();
-  // Give children a moment to act on SIGINT; never linger.
-  setTimeout(() => process.exit(code), 200).unref();
+  // Give children a moment to act on SIGINT; never linger, and leave none behind (a pack that ignores SIGINT would
+  // otherwise outlive us, and the engine that could kill it may be gone).
+  setTimeout(() => {
+    killHook();
+    process.exit(code);
+  }, 200).unref();
 }
 
-let healthTimer;
-function startHealthCheck(grpc, address) {
-  if (!address || healthTimer) return;
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
-  const check = () => {
-    const deadline = Date.now() + 10000;
-    client.makeUnaryRequest(
-      "/grpc.health.v1.Health/Check",
-      () => Buffer.alloc(0),
-      (b) => b,
-      {},
-      { deadline },
-      (err) => {
-        // Unimplemented still means the engine is there.
-        if (err && err.code !== grpc.status.UNIMPLEMENTED) {
-          process.stderr.write(
-            `pulumi-language-nodejs: engine at ${address} is gone (${err.details || err.message}); exiting\n`,
-          );
-          shutdown(1);
-        }
-      },
-    );
-  };
-  healthTimer = setInterval(check, HEALTH_CHECK_INTERVAL_MS);
-  healthTimer.unref();
+let watchedAddress = "";
+/** Watches the engine once: its address from the command line, else from Handshake. */
+function startHealthCheck(grpc, address, watchStdin = false) {
+  if (watchedAddress && address) return;
+  if (address) watchedAddress = address;
+  watchEngine({
+    grpc,
+    address,
+    watchStdin,
+    onGone: (reason, how) => {
+      // A closed pipe is the engine's own ending (or death): nobody is left to read a message about it.
+      if (how === "pipe") return shutdown(0);
+      process.stderr.write(`pulumi-language-nodejs: ${reason}; exiting\n`);
+      shutdown(1);
+    },
+  });
 }
 
 function main() {
@@ -997,6 +993,9 @@ function main() {
     for (const c of host.children) host.interrupt(c);
     server.forceShutdown();
   };
+  killHook = () => {
+    for (const c of host.children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  };
   server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => {
     if (err) {
       console.error(`could not start language host RPC server: ${err.message}`);
@@ -1004,20 +1003,11 @@ function main() {
     }
     // The engine reads exactly one line: our port.
     process.stdout.write(`${port}\n`);
-    startHealthCheck(grpc, args.engineAddress);
+    // The engine holds our stdin pipe open for as long as it lives; its address answers health checks.
+    startHealthCheck(grpc, args.engineAddress, true);
   });
 
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => shutdown(0));
-  // The engine holds our stdin pipe open for as long as it lives.
-  try {
-    if (fs.fstatSync(0).isFIFO()) {
-      process.stdin.on("end", () => shutdown(0));
-      process.stdin.on("error", () => shutdown(0));
-      process.stdin.resume();
-    }
-  } catch {
-    // no stdin
-  }
 }
 
 main();

@@ -8,7 +8,10 @@
 // @pulumi/pulumi/cmd/dynamic-provider with node; the module comes from the working directory the
 // engine gives (the policy pack's directory / the program's directory) and, failing that, from the
 // repository's node_modules. The module runs in this process: no extra node between engine and plugin.
+// Neither module notices when the engine is gone, so this process watches it (engine-watch.cjs) and exits.
 
+const path = require("node:path");
+const { watchEngine } = require("./engine-watch.cjs");
 const { ModuleNotFound, resolveFrom, useRepoNodePath } = require("./resolve.cjs");
 
 const modules = {
@@ -35,6 +38,18 @@ function main() {
     throw err;
   }
   if (resolved.fromRepo) useRepoNodePath();
+  // Both modes take the engine's address first; the grpc module is the one the plugin itself loads.
+  const address = /^[^-].*:\d+$/.test(args[0] ?? "") ? args[0] : "";
+  const grpc = require(require.resolve("@grpc/grpc-js", { paths: [path.dirname(resolved.path)] }));
+  watchEngine({
+    grpc,
+    address,
+    watchStdin: true,
+    onGone: (reason) => {
+      console.error(`launch.cjs ${mode}: ${reason}; exiting`);
+      process.exit(1);
+    },
+  });
   process.argv = [process.argv[0], resolved.path, ...args];
   require(resolved.path);
 }

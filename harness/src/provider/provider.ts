@@ -72,7 +72,8 @@ const ENDPOINT_SERVICES = new Set(["iam", "sts", "ec2", "lambda", "ecs", "s3", "
 /** The key the real (bridged) provider uses to list the inputs Check filled in. */
 const DEFAULTS_KEY = "__defaults";
 
-function typeOf(urn: string): string {
+/** The resource type token a URN names. */
+export function typeOf(urn: string): string {
   // urn:pulumi:<stack>::<project>::<qualified type>::<name>; the qualified type ends with the resource's type.
   const parts = urn.split("::");
   return (parts[2] ?? "").split("$").pop() ?? "";

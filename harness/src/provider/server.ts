@@ -8,7 +8,9 @@
  * errors carry the AWS error code.
  */
 import * as grpc from "@grpc/grpc-js";
-import type { AwsProvider, ProviderLogger } from "./provider";
+import { exitWithEngine } from "./engine-lifetime";
+import { type PausePoint, pauseCreate, pausesFromEnv } from "./pause";
+import { type AwsProvider, type ProviderLogger, typeOf } from "./provider";
 import { awsPackageSchemaJson } from "./schema";
 
 // The generated stubs ship as CommonJS without usable typings for our purposes.
@@ -67,7 +69,11 @@ class EngineLogger implements ProviderLogger {
   }
 }
 
-function serviceFor(provider: AwsProvider, logger: EngineLogger): Record<string, unknown> {
+function serviceFor(
+  provider: AwsProvider,
+  logger: EngineLogger,
+  pause: (point: PausePoint, urn: string) => Promise<void>,
+): Record<string, unknown> {
   const unimplemented = (name: string) => (_call: Call, cb: Callback) =>
     cb({ code: grpc.status.UNIMPLEMENTED, details: `${name} is not implemented by the keyless LocalStack provider` });
   return {
@@ -178,7 +184,9 @@ function serviceFor(provider: AwsProvider, logger: EngineLogger): Record<string,
     create: (call: Call, cb: Callback) =>
       handle(cb, async () => {
         const req = call.request;
+        await pause("before", req.getUrn());
         const { id, outs } = await provider.create(req.getUrn(), toJs(req.getProperties()), req.getPreview());
+        await pause("after", req.getUrn());
         const resp = new provproto.CreateResponse();
         resp.setId(id);
         resp.setProperties(toStruct(outs));
@@ -235,10 +243,24 @@ export async function serve(
   args: readonly string[],
 ): Promise<grpc.Server> {
   const engineAddress = args.find((a) => !a.startsWith("-") && /:\d+$/.test(a));
+  // Read before serving: a malformed test-only pause fails the start-up, naming its variable.
+  const pauses = pausesFromEnv();
+  const pause = (point: PausePoint, urn: string) => pauseCreate(pauses, point, typeOf(urn));
   const logger = new EngineLogger(engineAddress);
   const provider = makeProvider(logger);
   const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
-  server.addService(provrpc.ResourceProviderService, serviceFor(provider, logger) as grpc.UntypedServiceImplementation);
+  const service = serviceFor(provider, logger, pause);
+  server.addService(provrpc.ResourceProviderService, service as grpc.UntypedServiceImplementation);
+  // No engine address: started by hand (attach mode), with nothing to outlive.
+  if (engineAddress) {
+    exitWithEngine(engineAddress, {
+      onGone: (reason) => {
+        // Exit now rather than drain: a call still in flight would change AWS for an engine that cannot record it.
+        process.stderr.write(`keyless LocalStack aws provider: ${reason}; exiting\n`);
+        process.exit(1);
+      },
+    });
+  }
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),
