@@ -41,7 +41,6 @@ export const exemptionsSchema: PolicyConfigJSONSchema = {
     type: "object",
     required: ["reason"],
     additionalProperties: false,
-    minProperties: 2,
     properties: {
       policy: { type: "string", minLength: 1 },
       resource: { type: "string", minLength: 1 },
