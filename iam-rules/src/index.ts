@@ -6,15 +6,6 @@ export {
   isPermissionsManagement,
   isWrite,
 } from "./actions";
-export {
-  CIS_AWS_VERSION,
-  controlTags,
-  type KeylessPolicyName,
-  keylessPolicyNames,
-  mergeControls,
-  type PolicyControls,
-  policyControls,
-} from "./controls";
 export * from "./exemptions";
 export { forbiddenManagedPolicies, forbiddenManagedPolicy } from "./managed-policies";
 export {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { controlTags, keylessPolicyNames, policyControls } from "@keyless/iam-rules";
 import { POLICY_DOCS_URL, policies } from "@keyless/policy-pack/policies";
+import { controlTags, keylessPolicyNames, policyControls } from "@keyless/scanner";
 
 const README = readFileSync(path.resolve(__dirname, "..", "..", "policy-pack", "README.md"), "utf8");
 

@@ -1,4 +1,5 @@
-import { type Exemption, ExemptionError, keylessPolicyNames, parsePolicyConfigExemptions } from "@keyless/iam-rules";
+import { type Exemption, ExemptionError, parsePolicyConfigExemptions } from "@keyless/iam-rules";
+import { keylessPolicyNames } from "@keyless/scanner";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
 import { validateExceptionReason } from "../iam/policy-statement";
 import { isRecord } from "./engine-values";

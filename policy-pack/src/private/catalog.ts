@@ -1,6 +1,6 @@
-// The auditors' metadata of each policy (severity is the policy's own): the controls from @keyless/iam-rules (the
-// one table the README and the audit's SARIF rules share) as tags and framework, and the README section as `url`.
-import { CIS_AWS_VERSION, controlTags, type KeylessPolicyName, policyControls } from "@keyless/iam-rules";
+// The auditors' metadata of each policy (severity is the policy's own): the controls from @keyless/scanner (the
+// one table the README and keyless-scan's SARIF rules share) as tags and framework, and the README section as `url`.
+import { CIS_AWS_VERSION, controlTags, type KeylessPolicyName, policyControls } from "@keyless/scanner";
 import type { Policy } from "@pulumi/policy";
 
 /** Where the pack's README is published: each policy's `url` is its section there. */
@@ -13,7 +13,7 @@ export const policyUrl = (name: string): string => `${POLICY_DOCS_URL}#${name}`;
 export function withControls<P extends Policy>(policy: P): P {
   const controls = policyControls[policy.name as KeylessPolicyName];
   if (controls === undefined)
-    throw new Error(`policy ${policy.name} has no entry in @keyless/iam-rules' policyControls`);
+    throw new Error(`policy ${policy.name} has no entry in @keyless/scanner's policyControls`);
   return {
     ...policy,
     url: policyUrl(policy.name),

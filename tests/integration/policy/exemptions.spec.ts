@@ -83,7 +83,10 @@ describe("policy: exemptions through the engine, with --policy-pack-config", fun
           const text =
             err instanceof StackRunError ? `${err.message}\n${err.result.error?.message ?? ""}` : String(err);
           // the CLI checks the file against the policy's configSchema, and names policy, entry and field
-          assert.match(text, /validating policy config: keyless-aws \S+ +imdsv2-required: exemptions\.0: reason is required/);
+          assert.match(
+            text,
+            /validating policy config: keyless-aws \S+ +imdsv2-required: exemptions\.0: reason is required/,
+          );
           return true;
         });
       });

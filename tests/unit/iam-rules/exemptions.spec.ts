@@ -8,11 +8,11 @@ import {
   exemptTagValue,
   expiredNote,
   findExemption,
-  keylessPolicyNames,
   parseExemption,
   parseExemptTag,
   parsePolicyConfigExemptions,
 } from "@keyless/iam-rules";
+import { keylessPolicyNames } from "@keyless/scanner";
 
 const FILE = path.resolve(__dirname, "..", "..", "fixtures", "exemptions", "keyless-policy.json");
 const IMDS = "imdsv2-required";

@@ -1,7 +1,10 @@
+import type { FindingKind } from "./types";
+
 /**
  * The compliance controls each keyless-aws policy covers, the one table the policy pack's metadata, its README and
- * `keyless-scan audit`'s SARIF rules read. It lives here, in the package the components, the pack and the scanner all
- * depend on, because the scanner must not depend on the pack.
+ * `keyless-scan`'s SARIF rules read. It lives in the scanner because the scanner must not depend on the pack (the pack
+ * depends on the scanner), and because the SARIF report is written where only the scanner's own files are installed
+ * (the pre-commit hook installs the root package without @keyless/iam-rules).
  *
  * Every id was looked up in the framework's own source (not guessed):
  * - AWS Foundational Security Best Practices: Security Hub CSPM control ids (`EC2.8`, `IAM.1`, ...), as the Security
@@ -133,4 +136,22 @@ export function mergeControls(controls: readonly PolicyControls[]): PolicyContro
     prowler: merged((c) => c.prowler),
     checkov: merged((c) => c.checkov),
   };
+}
+
+/**
+ * The pack policies whose check each scanner finding kind is: a key in user data or in environment variables is what
+ * the two credential policies refuse; an unscoped web-identity trust is `web-identity-trust-scoped`'s finding.
+ */
+export const findingKindPolicies: Readonly<Record<FindingKind, readonly KeylessPolicyName[]>> = {
+  "aws-access-key-id": ["no-static-credentials-in-user-data", "no-static-credentials-in-environment"],
+  "aws-secret-access-key": ["no-static-credentials-in-user-data", "no-static-credentials-in-environment"],
+  "aws-session-token": ["no-static-credentials-in-user-data", "no-static-credentials-in-environment"],
+  "undecodable-layer": [],
+  "web-identity-trust-unscoped": ["web-identity-trust-scoped"],
+  "oidc-provider-unused": [],
+};
+
+/** The controls of a SARIF rule (a finding kind): those of the pack policies that make the same check. */
+export function findingKindControls(kind: FindingKind): PolicyControls {
+  return mergeControls(findingKindPolicies[kind].map((p) => policyControls[p]));
 }
