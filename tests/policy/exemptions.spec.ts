@@ -17,6 +17,7 @@ import {
 const INSTANCE = "aws:ec2/instance:Instance";
 const ROLE = "aws:iam/role:Role";
 const PROFILE = "aws:iam/instanceProfile:InstanceProfile";
+const ACCESS_KEY = "aws:iam/accessKey:AccessKey";
 const FILE = path.resolve(__dirname, "..", "fixtures", "exemptions", "keyless-policy.json");
 const file = JSON.parse(readFileSync(FILE, "utf8")) as Record<string, Record<string, unknown>>;
 
@@ -110,6 +111,28 @@ describe("exemptions in the pack", () => {
     const items = imds.configSchema?.properties["exemptions"];
     assert.ok(typeof items === "object" && typeof items.items === "object" && !Array.isArray(items.items));
     assert.deepEqual(items.items.required, ["reason"]);
+  });
+
+  it("lists an access key the deprecated allowedUsers lets through, saying it has no reason or end", async () => {
+    const policies = keylessPolicies();
+    const keys = policies.find((p) => p.name === "no-iam-access-keys") as ResourceValidationPolicy;
+    const inUse = policies.find((p) => p.name === "exemptions-in-use") as StackValidationPolicy;
+    const args = createResourceValidationArgs(
+      ACCESS_KEY,
+      { user: "legacy-ci" },
+      keys,
+      { allowedUsers: ["legacy-ci"] },
+      "ci",
+    );
+    assertNoViolations(await runResourcePolicy(keys, args));
+    const listed = await runStackPolicy(
+      inUse,
+      createStackValidationArgs([{ type: ACCESS_KEY, name: "ci", props: {} }], inUse),
+    );
+    assertHasViolation(listed, {
+      message: "`ci` passes `no-iam-access-keys` through `allowedUsers` (user `legacy-ci`), with no reason or end date",
+      urn: urnOf(ACCESS_KEY, "ci"),
+    });
   });
 
   it("lifts a stack policy's violation on the resource it names", async () => {
