@@ -32,22 +32,27 @@ const RULE = {
 /** Per rule: skip it (exempt), or apply it with the note of an expired exemption, or apply it. */
 type Exempt = (policy: string) => { readonly skip: boolean; readonly note?: string };
 
-function hardenInstance(
+/** IMDSv2 metadata options and the user-data scan of an instance or launch template, each unless exempt. */
+function hardenMetadataAndUserData(
   props: Props,
   name: string,
   o: ResolvedHardenOptions,
   report: ResourceReport,
   exempt: Exempt,
+  userDataKeys: readonly string[],
 ): void {
   if (!exempt(RULE.metadata).skip) {
     props["metadataOptions"] = hardenMetadataOptions(props["metadataOptions"], o.hopLimitFor(name), report);
   }
   const userData = exempt(RULE.userData);
-  for (const key of ["userData", "userDataBase64"]) {
-    if (props[key] !== undefined && !userData.skip) {
-      props[key] = checkUserData(props[key], `${name}.${key}`, report, userData.note);
-    }
+  if (userData.skip) return;
+  for (const key of userDataKeys) {
+    if (props[key] !== undefined) props[key] = checkUserData(props[key], `${name}.${key}`, report, userData.note);
   }
+}
+
+function hardenInstance(props: Props, name: string, o: ResolvedHardenOptions, report: ResourceReport, exempt: Exempt) {
+  hardenMetadataAndUserData(props, name, o, report, exempt, ["userData", "userDataBase64"]);
   props["rootBlockDevice"] = hardenRootVolume(props["rootBlockDevice"], o.applyReplacingChanges, report);
 }
 
@@ -59,13 +64,7 @@ function hardenLaunchTemplate(
   exempt: Exempt,
 ): void {
   const before = report.changeCount;
-  if (!exempt(RULE.metadata).skip) {
-    props["metadataOptions"] = hardenMetadataOptions(props["metadataOptions"], o.hopLimitFor(name), report);
-  }
-  const userData = exempt(RULE.userData);
-  if (props["userData"] !== undefined && !userData.skip) {
-    props["userData"] = checkUserData(props["userData"], `${name}.userData`, report, userData.note);
-  }
+  hardenMetadataAndUserData(props, name, o, report, exempt, ["userData"]);
   // The hardened settings are a new template version; launches that ask for $Default keep the old one without this.
   if (report.changeCount > before && knownValue(props["updateDefaultVersion"]) !== true) {
     report.advise("set updateDefaultVersion (or launch $Latest) so that launches use the hardened version");
