@@ -6,6 +6,7 @@ export {
   isPermissionsManagement,
   isWrite,
 } from "./actions";
+export * from "./exemptions";
 export { forbiddenManagedPolicies, forbiddenManagedPolicy } from "./managed-policies";
 export {
   escalatingOnUnboundedResourceOnly,

@@ -1,3 +1,14 @@
+export {
+  CIS_AWS_VERSION,
+  controlTags,
+  findingKindControls,
+  findingKindPolicies,
+  type KeylessPolicyName,
+  keylessPolicyNames,
+  mergeControls,
+  type PolicyControls,
+  policyControls,
+} from "./controls";
 export { type FindingLevel, formatFinding, kindLabel, kindLevel } from "./format";
 export {
   accessKeyIdRule,

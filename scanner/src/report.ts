@@ -2,6 +2,7 @@
 // and SARIF go out. No value ever reaches here: findings carry at most a key id's four-character preview and a keyed
 // fingerprint, and baselines hold fingerprints only.
 import { createHash } from "node:crypto";
+import { controlTags, findingKindControls } from "./controls";
 import { formatFinding, kindLabel, kindLevel } from "./format";
 import { oidcProviderUnusedRule, rules, undecodableLayerRule, webIdentityTrustRule } from "./rules";
 import type { Finding, FindingKind } from "./types";
@@ -204,6 +205,16 @@ function ruleProperties(kind: FindingKind): object {
   }
 }
 
+/**
+ * A rule's properties with the compliance controls of the pack policies that make the same check (`controls`, and
+ * each as a tag such as `aws-fsbp:ECS.8`, `checkov:CKV_AWS_46`), from the one table the pack reads.
+ */
+function withControls(kind: FindingKind, properties: object): object {
+  const controls = findingKindControls(kind);
+  const tags = (properties as { readonly tags?: readonly string[] }).tags ?? [];
+  return { ...properties, tags: [...tags, ...controlTags(controls)], controls };
+}
+
 /** `path/to/a b.sh` -> `path/to/a%20b.sh`; an absolute path becomes a file:// URI. */
 function toUri(file: string): string {
   const encoded = file.split(/[\\/]/).map(encodeURIComponent).join("/");
@@ -260,7 +271,7 @@ function sarif(results: readonly FileResult[], toolVersion: string): object {
               help: { text: ruleHelp[r.id].text },
               ...(ruleHelp[r.id].uri === undefined ? {} : { helpUri: ruleHelp[r.id].uri }),
               defaultConfiguration: { level: kindLevel(r.id) },
-              properties: ruleProperties(r.id),
+              properties: withControls(r.id, ruleProperties(r.id)),
             })),
           },
         },

@@ -253,12 +253,15 @@ describe("#no-iam-access-keys", () => {
 });
 
 describe("pack", () => {
-  it("has the eight policies with kebab-case names, 'Checks whether' descriptions and valid levels", () => {
-    check(policies.length === 8, `${policies.length} policies`);
+  it("has the nine policies with kebab-case names, 'Checks whether' descriptions and valid levels", () => {
+    check(policies.length === 9, `${policies.length} policies`);
     for (const p of policies) {
       check(/^[a-z0-9]+(-[a-z0-9]+)*$/.test(p.name), p.name);
       check(p.description.startsWith("Checks whether"), p.name);
-      check(p.enforcementLevel === "mandatory" || p.name === "instance-profile-required", `${p.name} level`);
+      check(
+        p.enforcementLevel === "mandatory" || ["instance-profile-required", "exemptions-in-use"].includes(p.name),
+        `${p.name} level`,
+      );
       check(p.configSchema?.properties["enforcementLevel"] === undefined, `${p.name} schema`);
     }
   });

@@ -12,12 +12,12 @@ const LAMBDA_REMEDY =
  * and message as {@link SecureInstance}'s. `argument` names the resource and property, for example `web.userData`.
  * @internal
  */
-export function checkUserData(value: unknown, argument: string, report: ResourceReport): unknown {
+export function checkUserData(value: unknown, argument: string, report: ResourceReport, note?: string): unknown {
   return mapValue(
     value,
     report.guard((plain: unknown) => {
       if (typeof plain === "string") assertNoCredentials(plain, argument);
-    }),
+    }, note),
   );
 }
 
@@ -27,7 +27,7 @@ export function checkUserData(value: unknown, argument: string, report: Resource
  * Variables not known yet (preview) are scanned at `up`.
  * @internal
  */
-export function checkEnvironment(value: unknown, name: string, report: ResourceReport): unknown {
+export function checkEnvironment(value: unknown, name: string, report: ResourceReport, note?: string): unknown {
   return mapValue(
     value,
     report.guard((plain: unknown) => {
@@ -51,6 +51,6 @@ export function checkEnvironment(value: unknown, name: string, report: ResourceR
         KeylessErrorCode.EnvironmentContainsCredentials,
         LAMBDA_REMEDY,
       );
-    }),
+    }, note),
   );
 }

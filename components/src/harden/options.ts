@@ -1,3 +1,5 @@
+import { type Exemption, ExemptionError, parsePolicyConfigExemptions } from "@keyless/iam-rules";
+import { keylessPolicyNames } from "@keyless/scanner";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
 import { validateExceptionReason } from "../iam/policy-statement";
 import { isRecord } from "./engine-values";
@@ -91,6 +93,28 @@ export interface HardenStackOptions {
    * @default false
    */
   readonly applyReplacingChanges?: boolean;
+  /**
+   * Exemptions with a reason and an end date, in the shape of the keyless-aws policy pack's config file, so that one
+   * file serves `pulumi preview --policy-pack-config`, `pulumi policy enable --config` and this option:
+   * `{ "<policy>": { "exemptions": [{ "resource" | "urn" | "tag": …, "reason": "…", "until": "YYYY-MM-DD" }] } }`.
+   * Each rule is exempted by the name of the pack policy it shares: `imdsv2-required` (metadata options),
+   * `no-static-credentials-in-user-data`, `no-static-credentials-in-environment`, `no-iam-access-keys`,
+   * `web-identity-trust-scoped`. Other settings in the file (enforcement levels, `maxHopLimit`, …) are ignored here. A
+   * resource can also exempt itself with the `keyless:exempt` tag (`EXEMPT_TAG` of @keyless/iam-rules). After
+   * `until`, the rule applies again and its message says the exemption expired. A URN pattern needs the parent's URN:
+   * with URN exemptions the transform answers asynchronously.
+   * @default - No exemptions.
+   * @example
+   * ```ts
+   * hardenStack({ exemptions: JSON.parse(fs.readFileSync("keyless-policy.json", "utf8")) });
+   * ```
+   */
+  readonly exemptions?: { readonly [policy: string]: unknown };
+  /**
+   * The clock exemptions' end dates are judged against (tests pass a fixed date).
+   * @default - the time of the run
+   */
+  readonly now?: () => Date;
 }
 
 /**
@@ -102,6 +126,10 @@ export interface ResolvedHardenOptions {
   readonly optOuts: ReadonlyMap<string, string>;
   readonly warn: boolean;
   readonly applyReplacingChanges: boolean;
+  /** The exemptions of `options.exemptions`, checked. */
+  readonly exemptions: readonly Exemption[];
+  /** The clock. */
+  readonly now: () => Date;
   /** The IMDSv2 hop limit for the resource of this logical name. */
   hopLimitFor(name: string): 1 | 2;
 }
@@ -144,6 +172,15 @@ function resolveOptOuts(optOuts: unknown): ReadonlyMap<string, string> {
   return new Map(Object.entries(optOuts as Record<string, string>));
 }
 
+function resolveExemptions(value: unknown): Exemption[] {
+  try {
+    return parsePolicyConfigExemptions(value, "options.exemptions", keylessPolicyNames);
+  } catch (err) {
+    if (err instanceof ExemptionError) invalid(err.argument, err.message);
+    throw err;
+  }
+}
+
 function resolveHopLimit(value: unknown): (name: string) => 1 | 2 {
   if (value === undefined || typeof value === "boolean") return () => (value === true ? 2 : 1);
   if (Array.isArray(value) && value.every((n) => typeof n === "string")) {
@@ -154,6 +191,14 @@ function resolveHopLimit(value: unknown): (name: string) => 1 | 2 {
     "options.containerMetadataAccess",
     `\`options.containerMetadataAccess\` must be true, false or a list of logical resource names. Received ${JSON.stringify(value)}.`,
   );
+}
+
+function resolveNow(now: unknown): () => Date {
+  if (now === undefined) return () => new Date();
+  if (typeof now !== "function") {
+    invalid("options.now", `\`options.now\` must be a function returning a Date. Received ${typeof now}.`);
+  }
+  return now as () => Date;
 }
 
 /**
@@ -181,5 +226,7 @@ export function resolveHardenOptions(options: HardenStackOptions | undefined): R
     warn: o.onViolation === "warn",
     applyReplacingChanges: o.applyReplacingChanges === true,
     hopLimitFor: resolveHopLimit(o.containerMetadataAccess),
+    exemptions: resolveExemptions(o.exemptions),
+    now: resolveNow(o.now),
   };
 }

@@ -45,14 +45,25 @@ export class ResourceReport {
 
   /**
    * Runs `check`; with `onViolation: "warn"` a {@link KeylessValidationError} becomes a warning (the message never
-   * holds a secret, only the scanner's four-character previews). Returns the value unchanged, for `mapValue`.
+   * holds a secret, only the scanner's four-character previews). `note` (an expired exemption) ends the message.
+   * Returns the value unchanged, for `mapValue`.
    */
-  public guard<T>(check: (value: T) => void): (value: T) => T {
+  public guard<T>(check: (value: T) => void, note?: string): (value: T) => T {
     return (value) => {
       try {
         check(value);
-      } catch (err) {
-        if (!this.warn || !KeylessValidationError.isInstance(err)) throw err;
+      } catch (caught) {
+        if (!KeylessValidationError.isInstance(caught)) throw caught;
+        // An expired exemption: the refusal says so (and when), as the pack's violation does.
+        const err =
+          note === undefined
+            ? caught
+            : new KeylessValidationError(
+                caught.code,
+                caught.argument,
+                `${caught.message.replace(/ \[\w+\]$/, "")} ${note}`,
+              );
+        if (!this.warn) throw err;
         void pulumi.log.warn(`hardenStack: ${this.label}: ${err.message}`);
       }
       return value;

@@ -13,7 +13,7 @@ import type { ResourceReport } from "./report";
  * it. The message lists every finding and the opt-out.
  * @internal
  */
-export function checkWebIdentityTrust(value: unknown, name: string, report: ResourceReport): unknown {
+export function checkWebIdentityTrust(value: unknown, name: string, report: ResourceReport, note?: string): unknown {
   const argument = `${name}.assumeRolePolicy`;
   return mapValue(
     value,
@@ -32,8 +32,9 @@ export function checkWebIdentityTrust(value: unknown, name: string, report: Reso
         argument,
         `\`${argument}\` must not let a web identity it does not name assume the role: ` +
           `${findings.map((f) => `${f.message} (${f.code})`).join(" ")} ` +
-          `If the role cannot change yet, opt it out with a reason: hardenStack({ optOuts: { "${name}": "<why>" } }).`,
+          "If the role cannot change yet, exempt it from `web-identity-trust-scoped` with a reason and an end date " +
+          `(hardenStack({ exemptions }) or the \`keyless:exempt\` tag), or opt it out: hardenStack({ optOuts: { "${name}": "<why>" } }).`,
       );
-    }),
+    }, note),
   );
 }

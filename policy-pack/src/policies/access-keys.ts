@@ -1,11 +1,13 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { recordExemption } from "../private/exemptions";
 import { T } from "../private/types";
 import { failOnUnknownSchema, type UndecidableArgs, Undecided } from "../private/unknown";
 
 /** Configuration of {@link noIamAccessKeys}. */
 export interface NoIamAccessKeysArgs extends UndecidableArgs {
   /**
-   * IAM user names that may have access keys (for example a CI user outside AWS that cannot use OIDC).
+   * IAM user names that may have access keys (for example a CI user outside AWS that cannot use OIDC). Kept for existing
+   * configs; `exemptions` say why and until when, and `exemptions-in-use` lists both.
    * @default []
    */
   readonly allowedUsers?: readonly string[];
@@ -36,7 +38,15 @@ export const noIamAccessKeys: ResourceValidationPolicy = {
     const allowed = config.allowedUsers ?? [];
     const undecided = new Undecided();
     const user = allowed.length > 0 ? undecided.read("`user`", () => args.props["user"]) : undefined;
-    if (typeof user === "string" && allowed.includes(user)) return;
+    if (typeof user === "string" && allowed.includes(user)) {
+      // Still allowed, and listed by `exemptions-in-use` beside the exemptions, which say why and until when.
+      recordExemption(
+        "no-iam-access-keys",
+        args.urn,
+        `\`${args.name}\` passes \`no-iam-access-keys\` through \`allowedUsers\` (user \`${user}\`), with no reason or end date: list it in \`exemptions\` instead`,
+      );
+      return;
+    }
     if (allowed.length === 0 || typeof user === "string") {
       reportViolation(
         `IAM access keys must not be created${typeof user === "string" ? ` (user \`${user}\` is not in \`allowedUsers\`)` : ""}: ` +
