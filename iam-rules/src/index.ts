@@ -7,6 +7,7 @@ export {
   isWrite,
 } from "./actions";
 export { forbiddenManagedPolicies, forbiddenManagedPolicy } from "./managed-policies";
+export { KEYLESS_COMPONENT_TAG, KEYLESS_OWNERSHIP_TAGS, KEYLESS_STACK_TAG, tagValue } from "./ownership-tags";
 export {
   escalatingOnUnboundedResourceOnly,
   privilegeEscalationActions,
