@@ -20,3 +20,4 @@ export * from "./harden";
 export * from "./iam";
 export * from "./lambda";
 export * from "./oidc";
+export { KEYLESS_COMPONENT_TAG, KEYLESS_OWNERSHIP_TAGS, KEYLESS_STACK_TAG, ownershipTags } from "./tags";

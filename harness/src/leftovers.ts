@@ -7,7 +7,10 @@ import { paginateListTables } from "@aws-sdk/client-dynamodb";
 import { paginateDescribeInstances, paginateDescribeLaunchTemplates } from "@aws-sdk/client-ec2";
 import { paginateListTaskDefinitions } from "@aws-sdk/client-ecs";
 import {
+  ListInstanceProfileTagsCommand,
   ListOpenIDConnectProvidersCommand,
+  ListOpenIDConnectProviderTagsCommand,
+  ListRoleTagsCommand,
   paginateListAccessKeys,
   paginateListAttachedRolePolicies,
   paginateListInstanceProfiles,
@@ -20,6 +23,7 @@ import {
 import { paginateListFunctions } from "@aws-sdk/client-lambda";
 import { paginateListHostedZones } from "@aws-sdk/client-route-53";
 import { paginateListBuckets } from "@aws-sdk/client-s3";
+import { KEYLESS_COMPONENT_TAG, KEYLESS_STACK_TAG } from "@keyless/iam-rules";
 import { LocalStackAssertionError } from "./assertions";
 import { localStackRegion } from "./localstack";
 import { AwsClients, defaultEndpoints } from "./provider/clients";
@@ -30,7 +34,10 @@ import type { StateResource } from "./stack";
 export interface Leftover {
   readonly type: string;
   readonly id: string;
+  /** Its URN in the snapshot; empty for a resource no snapshot named, found by its `keyless:stack` tag. */
   readonly urn: string;
+  /** The `keyless:component` tag of a resource found by tag. @default - None: found through the snapshot. */
+  readonly component?: string;
 }
 
 /** Options of {@link findLeftovers}. */
@@ -40,6 +47,13 @@ export interface FindLeftoversOptions {
    * @default - Each service's own page size.
    */
   readonly pageSize?: number;
+  /**
+   * The stack's `keyless:stack` tag value (`<organization>/<project>/<stack>`): every resource carrying it is also
+   * reported, so a resource whose create was interrupted, which no state holds, is still found. See
+   * {@link findTaggedResources} for the types listed.
+   * @default - Only the snapshot's resources are looked for.
+   */
+  readonly stackTag?: string;
 }
 
 /**
@@ -187,13 +201,126 @@ const LISTERS: Readonly<Record<string, Lister>> = {
     ),
 };
 
+/** One resource found by its ownership tags. */
+export interface TaggedResource {
+  readonly type: string;
+  /** The id the provider gives it (role and profile name, OIDC provider ARN, instance and launch template id). */
+  readonly id: string;
+  /** Its `keyless:component` tag. */
+  readonly component: string;
+}
+
+type TagPairs = ReadonlyArray<{ Key?: string; Value?: string }> | undefined;
+
+function tagged(tags: TagPairs, stackTag: string): string | undefined {
+  if (!(tags ?? []).some((t) => t.Key === KEYLESS_STACK_TAG && t.Value === stackTag)) return undefined;
+  return (tags ?? []).find((t) => t.Key === KEYLESS_COMPONENT_TAG)?.Value ?? "";
+}
+
+/** IAM lists roles, profiles and OIDC providers without their tags: one tag read each, gone ones skipped. */
+async function iamTagged(
+  type: string,
+  names: Iterable<string>,
+  tagsOf: (name: string) => Promise<TagPairs>,
+  stackTag: string,
+): Promise<TaggedResource[]> {
+  const out: TaggedResource[] = [];
+  for (const id of names) {
+    let tags: TagPairs;
+    try {
+      tags = await tagsOf(id);
+    } catch (err) {
+      if (isNotFound(err)) continue;
+      throw err;
+    }
+    const component = tagged(tags, stackTag);
+    if (component !== undefined) out.push({ type, id, component });
+  }
+  return out;
+}
+
+/**
+ * Every resource in the emulators tagged `keyless:stack` = `stackTag`, whatever any state says: IAM roles, instance
+ * profiles and OIDC providers (each listed, then its tags read), EC2 instances not terminated and launch templates
+ * (filtered by tag server-side). The resource types keyless components tag that the emulators serve. Inline
+ * policies carry no tags: they go with their role.
+ *
+ * @example
+ * const orphans = await findTaggedResources("organization/keyless-test/dev");
+ */
+export async function findTaggedResources(
+  stackTag: string,
+  options: Pick<FindLeftoversOptions, "pageSize"> = {},
+): Promise<TaggedResource[]> {
+  const c = new AwsClients(localStackRegion(), defaultEndpoints());
+  const { pageSize } = options;
+  const roles = await collect(paginateListRoles({ client: c.iam, pageSize }, {}), (p) =>
+    (p.Roles ?? []).map((x) => x.RoleName),
+  );
+  const profiles = await collect(paginateListInstanceProfiles({ client: c.iam, pageSize }, {}), (p) =>
+    (p.InstanceProfiles ?? []).map((x) => x.InstanceProfileName),
+  );
+  const oidc = ((await c.iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? []).flatMap(
+    (p) => (p.Arn ? [p.Arn] : []),
+  );
+  const filter = { Filters: [{ Name: `tag:${KEYLESS_STACK_TAG}`, Values: [stackTag] }] };
+  const ec2Page = pageSize && Math.max(pageSize, 5);
+  const instances: TaggedResource[] = [];
+  for await (const page of paginateDescribeInstances({ client: c.ec2, pageSize: ec2Page }, filter)) {
+    for (const i of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+      const component = tagged(i.Tags, stackTag);
+      if (i.InstanceId && i.State?.Name !== "terminated" && component !== undefined) {
+        instances.push({ type: "aws:ec2/instance:Instance", id: i.InstanceId, component });
+      }
+    }
+  }
+  const templates: TaggedResource[] = [];
+  for await (const page of paginateDescribeLaunchTemplates({ client: c.ec2, pageSize: ec2Page }, filter)) {
+    for (const t of page.LaunchTemplates ?? []) {
+      const component = tagged(t.Tags, stackTag);
+      if (t.LaunchTemplateId && component !== undefined) {
+        templates.push({ type: "aws:ec2/launchTemplate:LaunchTemplate", id: t.LaunchTemplateId, component });
+      }
+    }
+  }
+  return [
+    ...(await iamTagged(
+      "aws:iam/role:Role",
+      roles,
+      async (RoleName) => (await c.iam.send(new ListRoleTagsCommand({ RoleName }))).Tags,
+      stackTag,
+    )),
+    ...(await iamTagged(
+      "aws:iam/instanceProfile:InstanceProfile",
+      profiles,
+      async (InstanceProfileName) =>
+        (
+          await c.iam.send(new ListInstanceProfileTagsCommand({ InstanceProfileName }))
+        ).Tags,
+      stackTag,
+    )),
+    ...(await iamTagged(
+      "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+      oidc,
+      async (OpenIDConnectProviderArn) =>
+        (
+          await c.iam.send(new ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn }))
+        ).Tags,
+      stackTag,
+    )),
+    ...instances,
+    ...templates,
+  ];
+}
+
 /** The resource types {@link findLeftovers} can list. */
 export const LISTED_TYPES: readonly string[] = Object.keys(LISTERS);
 
 /**
  * The resources of `snapshot` (taken with `TestStack.resources()` before destroy) that the emulators still hold,
- * found by listing each type's emulator, every page of it. Types in `except` are skipped; a type it cannot list is an
- * error, so nothing is silently left unchecked.
+ * found by listing each type's emulator, every page of it, and, with `options.stackTag`, every resource tagged as the
+ * stack's that the snapshot does not name (found by {@link findTaggedResources}; `urn` empty). Types in `except` are
+ * skipped; a type it cannot list is an error, so nothing is silently left unchecked.
  *
  * @example
  * const held = await t.resources();
@@ -224,6 +351,12 @@ export async function findLeftovers(
       found.push({ type, id: held instanceof Map ? (held.get(id) as string) : id, urn: r.urn });
     }
   }
+  if (options.stackTag !== undefined) {
+    for (const t of await findTaggedResources(options.stackTag, options)) {
+      if (except.includes(t.type) || found.some((f) => f.type === t.type && f.id === t.id)) continue;
+      found.push({ type: t.type, id: t.id, urn: "", component: t.component });
+    }
+  }
   return found;
 }
 
@@ -236,8 +369,9 @@ export async function findLeftovers(
 export async function assertNoLeftovers(
   snapshot: readonly StateResource[],
   except: readonly string[] = [],
+  options: FindLeftoversOptions = {},
 ): Promise<void> {
-  const left = await findLeftovers(snapshot, except);
+  const left = await findLeftovers(snapshot, except, options);
   if (left.length > 0) {
     throw new LocalStackAssertionError(
       `the emulators still hold ${left.length} resource(s) of the destroyed stack: ${left.map((l) => `${l.type} ${l.id}`).join(", ")}`,

@@ -8,6 +8,7 @@ export {
 } from "./actions";
 export * from "./exemptions";
 export { forbiddenManagedPolicies, forbiddenManagedPolicy } from "./managed-policies";
+export { KEYLESS_COMPONENT_TAG, KEYLESS_OWNERSHIP_TAGS, KEYLESS_STACK_TAG, tagValue } from "./ownership-tags";
 export {
   escalatingOnUnboundedResourceOnly,
   privilegeEscalationActions,

@@ -114,6 +114,17 @@ export class MockRecorder {
 }
 
 /**
+ * The ownership tags (`keyless:stack`, `keyless:component`) a component registered under {@link useMocks} puts on
+ * what it creates: the mocks run project "keyless", stack "unit", with Pulumi's self-managed organization.
+ *
+ * @example
+ * assert.deepEqual(inputs.tags, { app: "web", ...ownedBy("keyless:aws:SecureInstance::web") });
+ */
+export function ownedBy(component: string): Record<string, string> {
+  return { "keyless:stack": "organization/keyless/unit", "keyless:component": component };
+}
+
+/**
  * Installs recording mocks before every test of the calling suite, and returns the recorder (cleared each time).
  * Call inside `describe`.
  */

@@ -2,6 +2,7 @@ import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
 import type { RolePermissionsArgs } from "../iam/workload-role";
+import { validateUserTags } from "../tags";
 
 /**
  * Arguments shared by {@link SecureInstance} and {@link SecureLaunchTemplate}: the role, the user data, and the
@@ -75,8 +76,9 @@ export interface SecureComputeArgs {
    */
   readonly vpcSecurityGroupIds?: pulumi.Input<string>[];
   /**
-   * Tags for the instance or launch template.
-   * @default - No tags.
+   * Tags for the instance or launch template (and the instances it launches). keyless adds `keyless:stack` and
+   * `keyless:component` (see `KEYLESS_STACK_TAG`), which these may not set.
+   * @default - Only keyless's own tags.
    */
   readonly tags?: { [key: string]: pulumi.Input<string> };
 }
@@ -112,6 +114,7 @@ export function validateComputeArgs(args: SecureComputeArgs): void {
       fail(KeylessErrorCode.InvalidArgument, flag, `\`${flag}\` must be true or false. Received ${JSON.stringify(v)}.`);
     }
   }
+  validateUserTags(args.tags, "tags");
   const size = args.rootVolumeSize;
   if (size !== undefined && (!Number.isInteger(size) || size < 1 || size > 65536)) {
     fail(

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
 import { validateInstanceProfileArgs } from "../iam/instance-profile";
 import { computeProfile } from "../private/compute-profile";
+import { withOwnershipTags } from "../tags";
 import { metadataOptions, type SecureComputeArgs, validateComputeArgs } from "./hardening";
 import { checkedBase64, checkedPlain } from "./user-data";
 
@@ -147,7 +148,7 @@ export class SecureInstance extends pulumi.ComponentResource {
         userData: userData.userData,
         userDataBase64: userData.userDataBase64,
         userDataReplaceOnChange: args.userDataReplaceOnChange,
-        tags: args.tags,
+        tags: withOwnershipTags(this, args.tags),
       },
       { parent: this },
     );

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
 import { validateInstanceProfileArgs } from "../iam/instance-profile";
 import { computeProfile } from "../private/compute-profile";
+import { withOwnershipTags } from "../tags";
 import { metadataOptions, type SecureComputeArgs, validateComputeArgs } from "./hardening";
 import { checkedBase64, checkedPlain, toBase64 } from "./user-data";
 
@@ -108,6 +109,7 @@ export class SecureLaunchTemplate extends pulumi.ComponentResource {
     const { profile, role } = computeProfile(this, name, a);
     if (role !== undefined) this.role = role;
     this.instanceProfile = profile;
+    const tags = withOwnershipTags(this, a.tags);
     this.launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-template`,
       {
@@ -130,8 +132,10 @@ export class SecureLaunchTemplate extends pulumi.ComponentResource {
         ],
         userData,
         updateDefaultVersion: true,
-        tags: a.tags,
-        tagSpecifications: a.tags === undefined ? undefined : [{ resourceType: "instance", tags: a.tags }],
+        tags,
+        // Instances launched from the template (by an Auto Scaling group) carry the same tags, so one an interrupted
+        // update leaves running is still found by its stack tag.
+        tagSpecifications: [{ resourceType: "instance", tags }],
       },
       { parent: this },
     );

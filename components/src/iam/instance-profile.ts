@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
 import { shortHash } from "../private/hash";
+import { withOwnershipTags } from "../tags";
 import { servicePrincipal, trustsPrincipal, WorkloadService } from "./principals";
 import { buildRole, type RolePermissionsArgs, serviceTrust, trustedServiceOf, validateRoleArgs } from "./workload-role";
 
@@ -135,7 +136,7 @@ export function buildProfile(
       name: pulumi.all([roleName, role.uniqueId]).apply(([n, id]) => profileName(name, id ?? n ?? name)),
       role: roleName,
       path: args.path ?? "/",
-      tags: args.tags,
+      tags: withOwnershipTags(parent, args.tags, `${prefix}tags`),
     },
     { parent },
   );

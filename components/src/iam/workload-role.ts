@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
 import { shortHash } from "../private/hash";
 import { isKnownNow } from "../private/inputs";
+import { type UserTags, validateUserTags, withOwnershipTags } from "../tags";
 import {
   type ManagedPolicyAttachment,
   type PolicyStatement,
@@ -65,8 +66,9 @@ export interface RolePermissionsArgs {
    */
   readonly roleName?: string;
   /**
-   * Tags for the role. Least-privilege exceptions add `keyless:least-privilege-exception/...` tags.
-   * @default - No tags besides the exception tags.
+   * Tags for the role. keyless adds `keyless:stack` and `keyless:component` (see `KEYLESS_STACK_TAG`), which these
+   * may not set, and least-privilege exceptions add `keyless:least-privilege-exception/...` tags.
+   * @default - No tags besides keyless's own.
    */
   readonly tags?: { [key: string]: pulumi.Input<string> };
 }
@@ -148,6 +150,7 @@ export function validateRoleArgs(args: RolePermissionsArgs, prefix = ""): void {
       }
     });
   }
+  validateUserTags(args.tags, `${prefix}tags`);
   const { maxSessionDuration, path, roleName } = args;
   if (
     maxSessionDuration !== undefined &&
@@ -210,6 +213,15 @@ function exceptionTags(args: RolePermissionsArgs): Record<string, string> {
   return tags;
 }
 
+/**
+ * The name of a role's inline policy: `<name>-policy` in the characters IAM allows, at most 128. Inline policy names
+ * are scoped to their role, so this is unique wherever the role is.
+ * @internal
+ */
+export function inlinePolicyName(name: string): string {
+  return `${name.replace(/[^\w+=,.@-]/g, "-").slice(0, 128 - 7)}-policy`;
+}
+
 /** @internal */
 export interface BuiltRole {
   readonly role: aws.iam.Role;
@@ -259,8 +271,12 @@ export function buildRole(
   trust: RoleTrust,
   prefix = "",
 ): BuiltRole {
-  const userTags = args.tags ?? {};
-  const tags = { ...userTags, ...exceptionTags(args) };
+  const exceptions = exceptionTags(args);
+  // Tags that arrive as one Output (component provider boundary) are merged once known.
+  const given = args.tags as UserTags | undefined;
+  const userTags: UserTags = pulumi.Output.isInstance(given)
+    ? given.apply((t) => ({ ...(t ?? {}), ...exceptions }))
+    : { ...(given ?? {}), ...exceptions };
   const role = new aws.iam.Role(
     `${name}-role`,
     {
@@ -270,7 +286,7 @@ export function buildRole(
       maxSessionDuration: args.maxSessionDuration ?? 3600,
       permissionsBoundary: args.permissionsBoundary,
       name: args.roleName,
-      tags: Object.keys(tags).length > 0 ? tags : undefined,
+      tags: withOwnershipTags(parent, userTags, `${prefix}tags`),
     },
     { parent },
   );
@@ -284,7 +300,13 @@ export function buildRole(
       validateStatements(resolved as PolicyStatement[], prefix);
       return renderPolicyDocument(resolved);
     });
-    policy = new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: document }, { parent });
+    // A fixed name, not an auto-name: PutRolePolicy overwrites a policy of the same name, so an update retried after
+    // an interruption rewrites the one grant instead of adding a second one that no state tracks.
+    policy = new aws.iam.RolePolicy(
+      `${name}-policy`,
+      { role: role.id, name: inlinePolicyName(name), policy: document },
+      { parent },
+    );
   }
 
   const attachments = (args.managedPolicies ?? []).map((m, i) => {

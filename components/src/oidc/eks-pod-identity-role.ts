@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
 import { buildRole, type RolePermissionsArgs, validateRoleArgs } from "../iam/workload-role";
 import { checked, isKnownNow } from "../private/inputs";
+import { ownershipTags } from "../tags";
 import { validateServiceAccount } from "./kubernetes-names";
 
 /**
@@ -169,6 +170,7 @@ export class EksPodIdentityRole extends pulumi.ComponentResource {
           namespace: args.namespace,
           serviceAccount: args.serviceAccount,
           roleArn: built.role.arn,
+          tags: ownershipTags(this),
         },
         { parent: this },
       );

@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { KeylessErrorCode, KeylessValidationError } from "../errors";
 import { checked, isKnownNow } from "../private/inputs";
+import { validateUserTags, withOwnershipTags } from "../tags";
 import {
   GITHUB_ACTIONS_ISSUER,
   GITLAB_COM_ISSUER,
@@ -126,6 +127,7 @@ export function validateOidcProviderArgs(args: OidcProviderArgs): void {
     fail(KeylessErrorCode.InvalidArgument, "url", "`url` must be the issuer's https URL. Received nothing.");
   }
   if (isKnownNow(args.url)) validateIssuerUrl(args.url, "url");
+  validateUserTags(args.tags, "tags");
   const existing = args.existing === true;
   if (existing) {
     for (const key of ["thumbprints", "tags"] as const) {
@@ -260,7 +262,7 @@ export class OidcProvider extends pulumi.ComponentResource {
           url,
           clientIdLists: args.audiences ?? [],
           thumbprintLists: args.thumbprints,
-          tags: args.tags,
+          tags: withOwnershipTags(this, args.tags),
         },
         { parent: this },
       );

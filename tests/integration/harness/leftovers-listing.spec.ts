@@ -206,4 +206,81 @@ describe("harness: findLeftovers lists every type the provider implements, page 
     // WHEN they are deleted THEN nothing is found
     assert.deepEqual(await findLeftovers(snapshot, [], { pageSize: 1 }), []);
   });
+
+  it("with the stack's tag, also finds what no snapshot names: roles, profiles, OIDC providers, instances, templates", async () => {
+    const iam = new IAMClient(localStackClientConfig());
+    const ec2 = new EC2Client(localStackClientConfig());
+    const suffix = randomBytes(3).toString("hex");
+    const stackTag = `organization/keyless-left/${suffix}`;
+    const component = "keyless:aws:SecureInstance::web";
+    const mine = [
+      { Key: "keyless:stack", Value: stackTag },
+      { Key: "keyless:component", Value: component },
+    ];
+    const others = [{ Key: "keyless:stack", Value: `${stackTag}-other` }];
+    const cleanups: Array<() => Promise<unknown>> = [];
+    const trust = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    });
+    const expected: Array<[string, string]> = [];
+    try {
+      // GIVEN, outside any state, two of each type tagged for the stack, and one of each tagged for another stack
+      for (const [i, Tags] of [mine, mine, others].entries()) {
+        const name = `keyless-tagged-${suffix}-${i}`;
+        await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust, Tags }));
+        cleanups.push(() => iam.send(new DeleteRoleCommand({ RoleName: name })));
+        await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: name, Tags }));
+        cleanups.push(() => iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: name })));
+        const oidc = await iam.send(
+          new CreateOpenIDConnectProviderCommand({ Url: `https://${name}.example.com`, ClientIDList: ["sts"], Tags }),
+        );
+        const oidcArn = oidc.OpenIDConnectProviderArn as string;
+        cleanups.push(() => iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: oidcArn })));
+        const run = await ec2.send(
+          new RunInstancesCommand({
+            ImageId: "ami-03cf127a",
+            MinCount: 1,
+            MaxCount: 1,
+            TagSpecifications: [{ ResourceType: "instance", Tags }],
+          }),
+        );
+        const instanceId = run.Instances?.[0]?.InstanceId as string;
+        cleanups.push(() => ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })));
+        const lt = await ec2.send(
+          new CreateLaunchTemplateCommand({
+            LaunchTemplateName: name,
+            LaunchTemplateData: { ImageId: "ami-03cf127a" },
+            TagSpecifications: [{ ResourceType: "launch-template", Tags }],
+          }),
+        );
+        const ltId = lt.LaunchTemplate?.LaunchTemplateId as string;
+        cleanups.push(() => ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: ltId })));
+        if (Tags === mine) {
+          expected.push(
+            ["aws:iam/role:Role", name],
+            ["aws:iam/instanceProfile:InstanceProfile", name],
+            ["aws:iam/openIdConnectProvider:OpenIdConnectProvider", oidcArn],
+            ["aws:ec2/instance:Instance", instanceId],
+            ["aws:ec2/launchTemplate:LaunchTemplate", ltId],
+          );
+        }
+      }
+
+      // WHEN leftovers are listed for an empty snapshot, with the stack's tag, one item per page
+      const left = await findLeftovers([], [], { pageSize: 1, stackTag });
+
+      // THEN exactly the stack's own are reported, with no URN and the component that made them
+      assert.deepEqual(left.map((l) => [l.type, l.id]).sort(), expected.sort());
+      assert.ok(left.every((l) => l.urn === "" && l.component === component));
+      // ... and `except` still skips a type
+      const noRoles = await findLeftovers([], ["aws:iam/role:Role"], { stackTag });
+      assert.equal(noRoles.filter((l) => l.type === "aws:iam/role:Role").length, 0);
+    } finally {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    }
+
+    // WHEN they are deleted THEN nothing is found by the tag
+    assert.deepEqual(await findLeftovers([], [], { stackTag }), []);
+  });
 });

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { EksPodIdentityRole, type EksPodIdentityRoleArgs, KeylessErrorCode } from "@keyless/aws";
 import { type AssumeRoleRequest, evaluateTrust } from "@keyless/iam-rules";
 import * as pulumi from "@pulumi/pulumi";
-import { deployFailures, expectFailure, expectValidationError, resolved, useMocks } from "../../support/mocks";
+import { deployFailures, expectFailure, expectValidationError, ownedBy, resolved, useMocks } from "../../support/mocks";
 
 const ROLE = "aws:iam/role:Role";
 const ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation";
@@ -73,7 +73,13 @@ describe("EksPodIdentityRole", () => {
     const association = mocks.one(ASSOCIATION, "api-association").inputs;
     assert.deepEqual(
       { ...association },
-      { clusterName: "prod", namespace: "payments", serviceAccount: "api", roleArn: await resolved(role.roleArn) },
+      {
+        clusterName: "prod",
+        namespace: "payments",
+        serviceAccount: "api",
+        roleArn: await resolved(role.roleArn),
+        tags: ownedBy("keyless:aws:EksPodIdentityRole::api"),
+      },
     );
     assert.match(
       (await resolved(role.associationArn!))!,

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { GitHubActionsRole, type GitHubActionsRoleArgs, KeylessErrorCode, OidcProvider } from "@keyless/aws";
 import { evaluateTrust, webIdentityRequest } from "@keyless/iam-rules";
 import * as pulumi from "@pulumi/pulumi";
-import { deployFailures, expectFailure, expectValidationError, resolved, useMocks } from "../../support/mocks";
+import { deployFailures, expectFailure, expectValidationError, ownedBy, resolved, useMocks } from "../../support/mocks";
 
 const ROLE = "aws:iam/role:Role";
 const POLICY = "aws:iam/rolePolicy:RolePolicy";
@@ -209,7 +209,7 @@ describe("GitHubActionsRole", () => {
       const inputs = mocks.one(ROLE).inputs;
       assert.equal(inputs.description, "keyless role for GitHub Actions of acme/web");
       assert.equal(inputs.maxSessionDuration, 7200);
-      assert.deepEqual(inputs.tags, { team: "web" });
+      assert.deepEqual(inputs.tags, { team: "web", ...ownedBy("keyless:aws:GitHubActionsRole::ci") });
       assert.equal(JSON.parse(mocks.one(POLICY).inputs.policy).Statement[0].Action, "s3:PutObject");
       for (const child of [role.role, role.policy!, role.policyAttachments[0]!]) {
         assert.match((await resolved(child.urn))!, /keyless:aws:GitHubActionsRole\$aws:iam/);
@@ -356,6 +356,7 @@ describe("GitHubActionsRole", () => {
       await mocks.settle();
       assert.deepEqual(mocks.one(ROLE).inputs.tags, {
         "keyless:least-privilege-exception/write-from-pull-requests": reason,
+        ...ownedBy("keyless:aws:GitHubActionsRole::pr"),
       });
     });
 

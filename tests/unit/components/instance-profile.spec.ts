@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { InstanceProfile, KeylessErrorCode, WorkloadRole } from "@keyless/aws";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { deployFailures, expectFailure, expectValidationError, resolved, useMocks } from "../../support/mocks";
+import { deployFailures, expectFailure, expectValidationError, ownedBy, resolved, useMocks } from "../../support/mocks";
 
 const PROFILE = "aws:iam/instanceProfile:InstanceProfile";
 const ROLE = "aws:iam/role:Role";
@@ -80,7 +80,7 @@ describe("InstanceProfile", () => {
     assert.equal(mocks.ofType(ROLE).length, 1, "no second role");
     const inputs = mocks.one(PROFILE).inputs;
     assert.equal(inputs.path, "/keyless/");
-    assert.deepEqual(inputs.tags, { team: "api" });
+    assert.deepEqual(inputs.tags, { team: "api", ...ownedBy("keyless:aws:InstanceProfile::api") });
     assert.equal(p.role, role.role);
   });
 

@@ -6,6 +6,7 @@ import {
   expectFailure,
   expectRejection,
   expectValidationError,
+  ownedBy,
   resolved,
   useMocks,
 } from "../../support/mocks";
@@ -76,7 +77,7 @@ describe("OidcProvider", () => {
       const inputs = mocks.one(PROVIDER, "github-provider").inputs;
       assert.deepEqual(inputs.clientIdLists, ["sts.amazonaws.com", "https://github.com/acme"]);
       assert.deepEqual(inputs.thumbprintLists, ["6938fd4d98bab03faadb97b34396831e3780aea1"]);
-      assert.deepEqual(inputs.tags, { team: "platform" });
+      assert.deepEqual(inputs.tags, { team: "platform", ...ownedBy("keyless:aws:OidcProvider::github") });
     });
   });
 

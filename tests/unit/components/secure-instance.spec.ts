@@ -8,6 +8,7 @@ import {
   expectFailure,
   expectValidationError,
   fakeAccessKeyId,
+  ownedBy,
   resolved,
   useMocks,
 } from "../../support/mocks";
@@ -48,7 +49,7 @@ describe("SecureInstance", () => {
     assert.equal(i.userData, "#!/bin/bash\necho hello\n");
     assert.equal(i.subnetId, "subnet-0abc");
     assert.deepEqual(i.vpcSecurityGroupIds, ["sg-0abc"]);
-    assert.deepEqual(i.tags, { app: "web" });
+    assert.deepEqual(i.tags, { app: "web", ...ownedBy("keyless:aws:SecureInstance::web") });
     assert.equal(await resolved(web.instanceProfileName), mocks.one(PROFILE).inputs.name);
     assert.ok(web.role);
     for (const child of [web.instance, web.instanceProfile, web.role]) {

@@ -7,6 +7,7 @@ import {
   expectFailure,
   expectValidationError,
   fakeAccessKeyId,
+  ownedBy,
   resolved,
   useMocks,
 } from "../../support/mocks";
@@ -47,7 +48,9 @@ describe("SecureLaunchTemplate", () => {
     assert.equal(await resolved(lt.instanceProfileArn), t.iamInstanceProfile.arn);
     assert.equal(profile.role, await resolved(lt.role!.name));
     assert.equal(t.updateDefaultVersion, true);
-    assert.deepEqual(t.tagSpecifications, [{ resourceType: "instance", tags: { app: "workers" } }]);
+    const tags = { app: "workers", ...ownedBy("keyless:aws:SecureLaunchTemplate::workers") };
+    assert.deepEqual(t.tags, tags);
+    assert.deepEqual(t.tagSpecifications, [{ resourceType: "instance", tags }], "launched instances are tagged too");
   });
 
   it("passes base64 through, and honours the container hop limit and root device opt-ins", async () => {
@@ -64,7 +67,9 @@ describe("SecureLaunchTemplate", () => {
     assert.equal(t.metadataOptions.httpPutResponseHopLimit, 2);
     assert.equal(t.blockDeviceMappings[0].deviceName, "/dev/sda1");
     assert.equal(t.blockDeviceMappings[0].ebs.volumeSize, 20);
-    assert.equal(t.tagSpecifications, undefined);
+    assert.deepEqual(t.tagSpecifications, [
+      { resourceType: "instance", tags: ownedBy("keyless:aws:SecureLaunchTemplate::ctr") },
+    ]);
   });
 
   it("encodes plain user data only known at deploy time", async () => {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { KeylessErrorCode, KeylessValidationError, WorkloadRole, WorkloadService } from "@keyless/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { deployFailures, expectFailure, expectValidationError, resolved, useMocks } from "../../support/mocks";
+import { deployFailures, expectFailure, expectValidationError, ownedBy, resolved, useMocks } from "../../support/mocks";
 
 const ROLE = "aws:iam/role:Role";
 const POLICY = "aws:iam/rolePolicy:RolePolicy";
@@ -113,7 +113,7 @@ describe("WorkloadRole", () => {
       assert.equal(r.maxSessionDuration, 7200);
       assert.equal(r.permissionsBoundary, "arn:aws:iam::123456789012:policy/boundary");
       assert.equal(r.description, "reads reports");
-      assert.deepEqual(r.tags, { team: "data" });
+      assert.deepEqual(r.tags, { team: "data", ...ownedBy("keyless:aws:WorkloadRole::app") });
       assert.equal(r.name, undefined, "role is auto-named");
       assert.deepEqual(JSON.parse(mocks.one(POLICY).inputs.policy), {
         Version: "2012-10-17",
@@ -149,7 +149,7 @@ describe("WorkloadRole", () => {
       assert.equal(r.path, "/");
       assert.equal(r.maxSessionDuration, 3600);
       assert.equal(r.description, "keyless workload role for lambda.amazonaws.com");
-      assert.equal(r.tags, undefined);
+      assert.deepEqual(r.tags, ownedBy("keyless:aws:WorkloadRole::bare"), "only keyless's ownership tags");
     });
 
     it("names attachments from the ARN hash, so reordering changes no child", async () => {
@@ -420,6 +420,7 @@ describe("WorkloadRole", () => {
         "keyless:least-privilege-exception/Migrate": "SEC-42 one-off migration",
         "keyless:least-privilege-exception/statement-1": "table name only known at run time",
         "keyless:least-privilege-exception/AdministratorAccess": "break-glass role",
+        ...ownedBy("keyless:aws:WorkloadRole::break-glass"),
       });
     });
 
