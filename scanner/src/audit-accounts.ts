@@ -11,7 +11,7 @@ import {
   type SdkClient,
   send,
 } from "./audit";
-import type { Limiter } from "./limiter";
+import { Limiter } from "./limiter";
 
 /** Who runs the audit, from STS `GetCallerIdentity` (which needs no permission). */
 export interface CallerIdentity {
@@ -99,6 +99,9 @@ async function organizationAccounts(reader: Reader, region: string): Promise<str
  * use and again when less than five minutes remain; concurrent callers share one call.
  */
 export function assumedRole(reader: Reader, sts: SdkClient, roleArn: string, externalId?: string): CredentialProvider {
+  // Not through the audit's limiter: the SDK asks for credentials inside a request that already holds a slot, and a
+  // refresh waiting for a slot that only finished requests free would deadlock once every slot waits for it.
+  const unbounded: Reader = { factory: reader.factory, limiter: new Limiter(Number.MAX_SAFE_INTEGER) };
   let cached: AwsCredentials | undefined;
   let inflight: Promise<AwsCredentials> | undefined;
   const fresh = (c: AwsCredentials): boolean =>
@@ -109,7 +112,7 @@ export function assumedRole(reader: Reader, sts: SdkClient, roleArn: string, ext
       try {
         const res = (await send(
           sts,
-          reader,
+          unbounded,
           "AssumeRole",
           {
             RoleArn: roleArn,

@@ -132,8 +132,8 @@ export interface AuditOptions {
   /** The external id the member roles' trust asks for, if any. */
   readonly externalId?: string;
   /**
-   * AWS requests in flight at once, in total, across accounts and regions (each paginated listing and per-resource
-   * read is one request; AssumeRole too).
+   * AWS requests in flight at once, in total, across accounts and regions (each page of a listing and each
+   * per-resource read is one request; the AssumeRole calls that fetch member accounts' credentials are not counted).
    * @default 8
    */
   readonly concurrency?: number;
