@@ -6,6 +6,7 @@ export * from "./instance-user-data";
 export * from "./lambda";
 export * from "./leftovers";
 export * from "./localstack";
+export { memberRoleMustExist } from "./member-roles";
 export * from "./oidc";
 export * from "./pebble";
 export { motoEndpoint } from "./provider/clients";
