@@ -5,7 +5,6 @@
 // and the CLI's peak resident memory come from /usr/bin/time. Seeding is timed apart: on moto it dominates. Output
 // holds no key (the report goes to a file and only its finding count is printed). Run: `npm run bench -- audit`.
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,6 +15,7 @@ import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } 
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { startMotoOrganization } from "@keyless/testing";
 import { storedZip } from "../tests/support/zip";
+import { keyPair, secretKey } from "./support/generated-keys";
 
 const root = path.resolve(__dirname, "..");
 const cli = path.join(root, "scanner", "bin", "keyless-scan.js");
@@ -26,17 +26,6 @@ const ROLE = "keyless-audit";
 const AMI = "ami-03cf127a";
 const base = { credentials: { accessKeyId: "test", secretAccessKey: "test" } };
 
-const UPPER32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const pick = (alphabet: string, n: number): string => {
-  const b = randomBytes(n);
-  let out = "";
-  for (let i = 0; i < n; i++) out += alphabet[(b[i] ?? 0) % alphabet.length];
-  return out;
-};
-/** A key pair generated here, never printed. */
-const keyLines = (): string =>
-  `export AWS_ACCESS_KEY_ID=AKIA${pick(UPPER32, 16)}\nexport AWS_SECRET_ACCESS_KEY=${pick(B64, 39)}a\n`;
 const b64 = (s: string): string => Buffer.from(s).toString("base64");
 const CLEAN = "#!/bin/bash\nyum install -y nginx\nsystemctl enable --now nginx\n";
 const ZIP = storedZip("index.js", "exports.handler = async () => 1;\n");
@@ -82,7 +71,7 @@ async function seedAccount(endpoint: string, org: OrganizationsClient, n: number
   for (const region of REGIONS) {
     const ec2 = new EC2Client({ endpoint, region, credentials });
     for (const [count, data] of [
-      [1, keyLines()],
+      [1, keyPair()],
       [19, CLEAN],
     ] as const) {
       await ec2.send(
@@ -99,7 +88,7 @@ async function seedAccount(endpoint: string, org: OrganizationsClient, n: number
       await ec2.send(
         new CreateLaunchTemplateCommand({
           LaunchTemplateName: `lt-${t}`,
-          LaunchTemplateData: { ImageId: AMI, UserData: b64(t === 0 ? keyLines() : CLEAN) },
+          LaunchTemplateData: { ImageId: AMI, UserData: b64(t === 0 ? keyPair() : CLEAN) },
         }),
       );
     }
@@ -113,8 +102,7 @@ async function seedAccount(endpoint: string, org: OrganizationsClient, n: number
           Handler: "index.handler",
           Code: { ZipFile: ZIP },
           Environment: {
-            Variables:
-              f === 0 ? { AWS_SECRET_ACCESS_KEY: `${pick(B64, 39)}a`, LOG_LEVEL: "info" } : { LOG_LEVEL: "info" },
+            Variables: f === 0 ? { AWS_SECRET_ACCESS_KEY: secretKey(), LOG_LEVEL: "info" } : { LOG_LEVEL: "info" },
           },
         }),
       );
