@@ -11,24 +11,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
+import { keyPair, pick } from "./support/generated-keys";
 
 const root = path.resolve(__dirname, "..");
 const cli = path.join(root, "scanner", "bin", "keyless-scan.js");
 const GITLEAKS_VERSION = "8.30.1";
 const gitleaksBin = path.join(root, ".tools", "gitleaks", `bin-${GITLEAKS_VERSION}`, "gitleaks");
 const work = mkdtempSync(path.join(tmpdir(), "keyless-bench-cli-"));
-
-const UPPER32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const pick = (alphabet: string, n: number): string => {
-  const b = randomBytes(n);
-  let out = "";
-  for (let i = 0; i < n; i++) out += alphabet[(b[i] ?? 0) % alphabet.length];
-  return out;
-};
-/** A key pair generated here, never printed. */
-const keyPair = (): string =>
-  `export AWS_ACCESS_KEY_ID=AKIA${pick(UPPER32, 16)}\nexport AWS_SECRET_ACCESS_KEY=${pick(B64, 39)}a\n`;
 
 const words = ["user", "order", "item", "price", "total", "cache", "client", "request", "result", "config"];
 const ident = (): string =>

@@ -6,6 +6,8 @@ export * from "./instance-user-data";
 export * from "./lambda";
 export * from "./leftovers";
 export * from "./localstack";
+export { memberRoleMustExist } from "./member-roles";
+export { MOTO_MANAGEMENT_ACCOUNT, type MotoOrganization, startMotoOrganization } from "./moto-organization";
 export * from "./oidc";
 export * from "./pebble";
 export { motoEndpoint } from "./provider/clients";

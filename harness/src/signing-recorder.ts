@@ -33,6 +33,19 @@ export interface SignedCall {
 export interface SigningRecorderOptions {
   /** Where requests are forwarded, for example `localStackEndpoint()` or `motoEndpoint()`: `http://host:port`. */
   readonly upstream: string;
+  /**
+   * Decides a request before it is forwarded: an answer to send instead (as AWS would answer where the emulator does
+   * not decide, for example {@link memberRoleMustExist}), or `undefined` to forward it. Recorded either way.
+   * @default - Every request is forwarded.
+   */
+  readonly answer?: (call: SignedCall, body: Buffer) => Promise<RecorderAnswer | undefined>;
+}
+
+/** An answer the recorder sends itself, in place of the upstream's. */
+export interface RecorderAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
 }
 
 /** A running recorder. Stop it with {@link SigningRecorder.stop}. */
@@ -92,9 +105,23 @@ export async function startSigningRecorder(options: SigningRecorderOptions): Pro
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
+    req.on("end", async () => {
       const body = Buffer.concat(chunks);
-      calls.push(describeCall(req, body));
+      const call = describeCall(req, body);
+      calls.push(call);
+      let own: RecorderAnswer | undefined;
+      try {
+        own = await options.answer?.(call, body);
+      } catch (err) {
+        res.writeHead(502);
+        res.end(`signing recorder: deciding ${call.operation} failed: ${(err as Error).message}`);
+        return;
+      }
+      if (own !== undefined) {
+        res.writeHead(own.status, own.headers);
+        res.end(own.body);
+        return;
+      }
       const forward = http.request(
         {
           host: target.hostname,

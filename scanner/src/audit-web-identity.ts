@@ -60,7 +60,7 @@ export async function webIdentityInventory(
   iam: IamReader,
   fingerprintKey: string | Uint8Array,
   progress: (line: string) => void,
-): Promise<AuditResult[]> {
+): Promise<Pick<AuditResult, "file" | "findings">[]> {
   // Loaded here, not at the top: scanning files (and the pre-commit hook, installed without the workspace packages)
   // never needs it.
   const rules = require("@keyless/iam-rules") as typeof import("@keyless/iam-rules");
@@ -68,7 +68,7 @@ export async function webIdentityInventory(
     (p) => (p["Roles"] as Role[] | undefined) ?? [],
   );
   progress(`iam: ${roles.length} roles`);
-  const results: AuditResult[] = [];
+  const results: Pick<AuditResult, "file" | "findings">[] = [];
   const used = new Set<string>();
   for (const role of roles) {
     const name = role.RoleName ?? "";

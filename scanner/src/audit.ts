@@ -1,22 +1,68 @@
-// `keyless-scan audit`: where are the keys today? Reads what is deployed in an AWS account through AWS SDK v3
+// `keyless-scan audit`: where are the keys today? Reads what is deployed in AWS accounts through AWS SDK v3
 // (default credential chain, standard endpoint settings, adaptive retry) and runs the one detector on it: EC2
 // instance user data, every launch template version's user data, Lambda environments, ECS task definition
 // container environments; and lists IAM users' active access keys as the migration inventory, the roles whose trust
-// admits a web identity it does not name, and the IAM OIDC providers no role trusts (audit-web-identity.ts).
+// admits a web identity it does not name, and the IAM OIDC providers no role trusts (audit-web-identity.ts). Which
+// accounts, and with which credentials, is audit-accounts.ts; the bound on requests in flight is limiter.ts.
 import { createHmac } from "node:crypto";
+import { type AuditTarget, auditTargets, callerIdentity, enabledRegions } from "./audit-accounts";
 import { type IamReader, webIdentityInventory } from "./audit-web-identity";
+import { Limiter, pool } from "./limiter";
 import { DEFAULT_FINGERPRINT_KEY, scan } from "./scan";
 import type { Finding, ScanOptions } from "./types";
 
 /** What the audit found in one deployed resource (the same shape as a scanned file). */
 export interface AuditResult {
   /**
-   * The resource, as a path: `ec2/eu-west-1/instance/i-0abc/userData`, `iam/user/alice/access-key/…WXYZ`,
-   * `iam/role/ci/trust-policy`, `iam/oidc-provider/token.actions.githubusercontent.com`.
+   * The resource in its account, as a path: `ec2/eu-west-1/instance/i-0abc/userData`,
+   * `iam/user/alice/access-key/…WXYZ`, `iam/role/ci/trust-policy`, `iam/oidc-provider/token.actions.githubusercontent.com`.
    */
   readonly file: string;
+  /** The 12-digit id of the account the resource is in. */
+  readonly account: string;
+  /** The region the resource is in; `global` for IAM. */
+  readonly region: string;
   readonly findings: readonly Finding[];
 }
+
+/** IAM's `region` in results and failures: it is one service for the whole account. */
+export const GLOBAL_REGION = "global";
+
+/**
+ * A place the audit could not read: an account whose role could not be assumed (no region, no service), the
+ * regions of an account that could not be listed, or one service in one region. The audit fails closed on it (exit 2),
+ * naming it, and goes on with every other place.
+ */
+export interface AuditFailure {
+  readonly account: string;
+  /** The region, `global` for IAM; absent when the whole account could not be read. */
+  readonly region?: string;
+  /** `ec2`, `lambda`, `ecs`, `iam`; absent when the whole account (or its region list) could not be read. */
+  readonly service?: string;
+  /** What failed: the call and AWS's error name and first message line (AWS error messages carry no secrets). */
+  readonly message: string;
+}
+
+/** What an audit returns: the findings, the places it could not read, and what it read. */
+export interface AuditReport {
+  readonly results: readonly AuditResult[];
+  readonly failures: readonly AuditFailure[];
+  /** The accounts audited (read, or failed), in the order they were listed. */
+  readonly accounts: readonly string[];
+  /** How many (account, region) pairs were read, IAM not counted. */
+  readonly regionsRead: number;
+}
+
+/** Temporary credentials, as a role assumed in a member account gives them. */
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
+/** Credentials the SDK asks for before a request (and again when they come close to expiry). */
+export type CredentialProvider = () => Promise<AwsCredentials>;
 
 /** A command as the SDK clients take it: the tests pass fakes that answer by `constructor.name`. */
 export interface SdkClient {
@@ -24,12 +70,19 @@ export interface SdkClient {
   destroy?(): void;
 }
 
-/** Makes the clients of one region (IAM is global: asked once). */
+/**
+ * Makes the clients of one region (IAM is global: asked once per account), with the caller's credentials (the
+ * default chain) or, given `credentials`, a member account's.
+ */
 export interface ClientFactory {
-  ec2(region: string): SdkClient;
-  lambda(region: string): SdkClient;
-  ecs(region: string): SdkClient;
-  iam(region: string): SdkClient;
+  ec2(region: string, credentials?: CredentialProvider): SdkClient;
+  lambda(region: string, credentials?: CredentialProvider): SdkClient;
+  ecs(region: string, credentials?: CredentialProvider): SdkClient;
+  iam(region: string, credentials?: CredentialProvider): SdkClient;
+  /** STS: who the caller is (`GetCallerIdentity`), and roles assumed in member accounts (`AssumeRole`). */
+  sts(region: string): SdkClient;
+  /** AWS Organizations, with the caller's credentials (the management or a delegated administrator account). */
+  organizations(region: string): SdkClient;
   /** The commands, by name (the SDK's, or the tests' stand-ins). */
   command(name: CommandName, input: object): object;
   /** The region of the default configuration chain (AWS_REGION, profile), if any. */
@@ -37,6 +90,10 @@ export interface ClientFactory {
 }
 
 export type CommandName =
+  | "GetCallerIdentity"
+  | "AssumeRole"
+  | "ListAccounts"
+  | "DescribeRegions"
   | "DescribeInstances"
   | "DescribeInstanceAttribute"
   | "DescribeLaunchTemplates"
@@ -52,8 +109,33 @@ export type CommandName =
   | "GetOpenIDConnectProvider";
 
 export interface AuditOptions {
+  /**
+   * The regions to read in each account. The first is the home region: STS, Organizations, IAM and, with
+   * `allRegions`, DescribeRegions are asked there.
+   */
   readonly regions: readonly string[];
-  /** Requests in flight at once per kind of resource. @default 8 */
+  /**
+   * Read every region enabled for each account (EC2 `DescribeRegions` in the home region, with that account's
+   * credentials: accounts may enable different opt-in regions) instead of `regions` beyond the first.
+   * @default false
+   */
+  readonly allRegions?: boolean;
+  /**
+   * Which accounts: the caller's own (default), every ACTIVE account of the organization (`ListAccounts`, from the
+   * management or a delegated administrator account), or the ids given. The caller's own account is always read with
+   * the caller's credentials; every other account through `roleName`.
+   * @default - The caller's account only.
+   */
+  readonly accounts?: { readonly organization: true } | { readonly ids: readonly string[] };
+  /** The role assumed in each member account (`arn:<partition>:iam::<id>:role/<roleName>`). Needed with `accounts`. */
+  readonly roleName?: string;
+  /** The external id the member roles' trust asks for, if any. */
+  readonly externalId?: string;
+  /**
+   * AWS requests in flight at once, in total, across accounts and regions (each page of a listing and each
+   * per-resource read is one request; the AssumeRole calls that fetch member accounts' credentials are not counted).
+   * @default 8
+   */
   readonly concurrency?: number;
   readonly scanOptions?: ScanOptions;
   /** Called with a one-line progress message (the CLI shows it on a terminal). */
@@ -88,8 +170,8 @@ async function unlessGone<T>(read: Promise<T>): Promise<T | undefined> {
 
 /**
  * The AWS SDK v3 clients with the default credential chain and configuration (so `AWS_ENDPOINT_URL` and
- * `AWS_ENDPOINT_URL_<SERVICE>` apply), adaptive retry for throttling. Loaded on first use, so scanning files
- * never loads the SDK.
+ * `AWS_ENDPOINT_URL_<SERVICE>` apply), adaptive retry for throttling (the SDK's client-side rate limiter backs off
+ * when AWS throttles). Loaded on first use, so scanning files never loads the SDK.
  */
 export function sdkClients(): ClientFactory {
   const retry = { retryMode: "adaptive", maxAttempts: 10 } as const;
@@ -97,7 +179,13 @@ export function sdkClients(): ClientFactory {
   const lambda = require("@aws-sdk/client-lambda") as typeof import("@aws-sdk/client-lambda");
   const ecs = require("@aws-sdk/client-ecs") as typeof import("@aws-sdk/client-ecs");
   const iam = require("@aws-sdk/client-iam") as typeof import("@aws-sdk/client-iam");
+  const sts = require("@aws-sdk/client-sts") as typeof import("@aws-sdk/client-sts");
+  const org = require("@aws-sdk/client-organizations") as typeof import("@aws-sdk/client-organizations");
   const commands: Record<CommandName, new (input: never) => object> = {
+    GetCallerIdentity: sts.GetCallerIdentityCommand,
+    AssumeRole: sts.AssumeRoleCommand,
+    ListAccounts: org.ListAccountsCommand,
+    DescribeRegions: ec2.DescribeRegionsCommand,
     DescribeInstances: ec2.DescribeInstancesCommand,
     DescribeInstanceAttribute: ec2.DescribeInstanceAttributeCommand,
     DescribeLaunchTemplates: ec2.DescribeLaunchTemplatesCommand,
@@ -112,11 +200,18 @@ export function sdkClients(): ClientFactory {
     ListOpenIDConnectProviders: iam.ListOpenIDConnectProvidersCommand,
     GetOpenIDConnectProvider: iam.GetOpenIDConnectProviderCommand,
   };
+  const config = (region: string, credentials?: CredentialProvider) => ({
+    region,
+    ...retry,
+    ...(credentials === undefined ? {} : { credentials }),
+  });
   return {
-    ec2: (region) => new ec2.EC2Client({ region, ...retry }),
-    lambda: (region) => new lambda.LambdaClient({ region, ...retry }),
-    ecs: (region) => new ecs.ECSClient({ region, ...retry }),
-    iam: (region) => new iam.IAMClient({ region, ...retry }),
+    ec2: (region, credentials) => new ec2.EC2Client(config(region, credentials)),
+    lambda: (region, credentials) => new lambda.LambdaClient(config(region, credentials)),
+    ecs: (region, credentials) => new ecs.ECSClient(config(region, credentials)),
+    iam: (region, credentials) => new iam.IAMClient(config(region, credentials)),
+    sts: (region) => new sts.STSClient(config(region)),
+    organizations: (region) => new org.OrganizationsClient(config(region)),
     command: (name, input) => new commands[name](input as never),
     defaultRegion: async () => {
       try {
@@ -128,26 +223,18 @@ export function sdkClients(): ClientFactory {
   };
 }
 
-/** Runs `fn` over `items`, at most `limit` at a time, keeping the order of the results. */
-async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 type Page = Record<string, unknown>;
 
+/** How one account is read: its clients' factory, credentials and the audit-wide bound on requests in flight. */
+export interface Reader {
+  readonly factory: ClientFactory;
+  readonly limiter: Limiter;
+}
+
 /** Every page of a paginated call: `tokenIn` names the request's token, `tokenOut` the response's. */
-async function pages(
+export async function pages(
   client: SdkClient,
-  factory: ClientFactory,
+  reader: Reader,
   name: CommandName,
   input: object,
   tokenIn: string,
@@ -159,7 +246,7 @@ async function pages(
   do {
     const page = (await send(
       client,
-      factory,
+      reader,
       name,
       token === undefined ? input : { ...input, [tokenIn]: token },
       what,
@@ -170,15 +257,15 @@ async function pages(
   return out;
 }
 
-async function send(
+export async function send(
   client: SdkClient,
-  factory: ClientFactory,
+  reader: Reader,
   name: CommandName,
   input: object,
   what: string,
 ): Promise<unknown> {
   try {
-    return await client.send(factory.command(name, input));
+    return await reader.limiter.run(() => client.send(reader.factory.command(name, input)));
   } catch (err) {
     const e = err as { name?: string; message?: string; Code?: string };
     // The error's name and message only (AWS error messages do not carry request contents).
@@ -207,155 +294,274 @@ function scanEnvironment(vars: readonly (readonly [string, string])[], options: 
   });
 }
 
-/** Audits the account: every region in `options.regions`, then IAM once. Results only for resources with findings. */
-export async function audit(factory: ClientFactory, options: AuditOptions): Promise<AuditResult[]> {
-  const limit = Math.max(1, options.concurrency ?? 8);
-  const progress = options.progress ?? (() => {});
-  const results: AuditResult[] = [];
-  const add = (file: string, findings: readonly Finding[]): void => {
-    if (findings.length > 0) results.push({ file, findings });
-  };
-  for (const region of options.regions) {
-    // EC2 instances' user data.
-    const ec2 = factory.ec2(region);
-    try {
-      const where = `ec2 in ${region}`;
-      const reservations = await pages(
-        ec2,
-        factory,
-        "DescribeInstances",
-        { MaxResults: 1000 },
-        "NextToken",
-        "NextToken",
-        where,
-      );
-      // Terminated instances no longer run their user data (and EC2 may refuse to read it).
-      const ids = reservations.flatMap((p) =>
-        (
-          (p.Reservations as { Instances?: { InstanceId?: string; State?: { Name?: string } }[] }[] | undefined) ?? []
-        ).flatMap((r) =>
-          (r.Instances ?? [])
-            .filter((i) => i.State?.Name !== "terminated" && i.State?.Name !== "shutting-down")
-            .map((i) => i.InstanceId ?? ""),
-        ),
-      );
-      let done = 0;
-      const userData = await pool(ids.filter(Boolean), limit, async (id) => {
-        const attr = (await unlessGone(
-          send(ec2, factory, "DescribeInstanceAttribute", { InstanceId: id, Attribute: "userData" }, where),
-        )) as { UserData?: { Value?: string } } | undefined;
-        progress(`${region}: instances ${++done}/${ids.length}`);
-        return [id, attr?.UserData?.Value ?? ""] as const;
-      });
-      for (const [id, value] of userData) {
-        if (value !== "") add(`ec2/${region}/instance/${id}/userData`, scan(value, options.scanOptions));
-      }
-      // Every version of every launch template.
-      const templates = (
-        await pages(ec2, factory, "DescribeLaunchTemplates", { MaxResults: 200 }, "NextToken", "NextToken", where)
-      ).flatMap((p) => (p.LaunchTemplates as { LaunchTemplateId?: string }[] | undefined) ?? []);
-      done = 0;
-      const versions = await pool(templates, limit, async (t) => {
-        const id = t.LaunchTemplateId ?? "";
-        const vs = (
-          (await unlessGone(
-            pages(
-              ec2,
-              factory,
-              "DescribeLaunchTemplateVersions",
-              { LaunchTemplateId: id, MaxResults: 200 },
-              "NextToken",
-              "NextToken",
-              where,
-            ),
-          )) ?? []
-        ).flatMap(
-          (p) =>
-            (p.LaunchTemplateVersions as
-              | { VersionNumber?: number; LaunchTemplateData?: { UserData?: string } }[]
-              | undefined) ?? [],
-        );
-        progress(`${region}: launch templates ${++done}/${templates.length}`);
-        return vs.map((v) => [id, v.VersionNumber ?? 0, v.LaunchTemplateData?.UserData ?? ""] as const);
-      });
-      for (const [id, version, value] of versions.flat()) {
-        if (value !== "")
-          add(`ec2/${region}/launch-template/${id}/version/${version}/userData`, scan(value, options.scanOptions));
-      }
-    } finally {
-      ec2.destroy?.();
+/** What one service in one region of one account gave: results, or why it could not be read. */
+type Add = (file: string, findings: readonly Finding[]) => void;
+
+/** Where one (account, region) is read from: the account's clients' credentials and the audit-wide limiter. */
+interface RegionContext {
+  readonly reader: Reader;
+  readonly target: AuditTarget;
+  readonly region: string;
+  readonly limit: number;
+  readonly options: AuditOptions;
+  readonly progress: (line: string) => void;
+}
+
+/** EC2 in one region: instances' user data, then every version of every launch template. */
+async function auditEc2({ reader, target, region, limit, options, progress }: RegionContext, add: Add): Promise<void> {
+  // EC2 instances' user data.
+  const ec2 = reader.factory.ec2(region, target.credentials);
+  try {
+    const where = `ec2 in ${region}`;
+    const reservations = await pages(
+      ec2,
+      reader,
+      "DescribeInstances",
+      { MaxResults: 1000 },
+      "NextToken",
+      "NextToken",
+      where,
+    );
+    // Terminated instances no longer run their user data (and EC2 may refuse to read it).
+    const ids = reservations.flatMap((p) =>
+      (
+        (p.Reservations as { Instances?: { InstanceId?: string; State?: { Name?: string } }[] }[] | undefined) ?? []
+      ).flatMap((r) =>
+        (r.Instances ?? [])
+          .filter((i) => i.State?.Name !== "terminated" && i.State?.Name !== "shutting-down")
+          .map((i) => i.InstanceId ?? ""),
+      ),
+    );
+    let done = 0;
+    const userData = await pool(ids.filter(Boolean), limit, async (id) => {
+      const attr = (await unlessGone(
+        send(ec2, reader, "DescribeInstanceAttribute", { InstanceId: id, Attribute: "userData" }, where),
+      )) as { UserData?: { Value?: string } } | undefined;
+      progress(`${region}: instances ${++done}/${ids.length}`);
+      return [id, attr?.UserData?.Value ?? ""] as const;
+    });
+    for (const [id, value] of userData) {
+      if (value !== "") add(`ec2/${region}/instance/${id}/userData`, scan(value, options.scanOptions));
     }
-    // Lambda functions' environment variables, every published version too (a version keeps the
-    // environment it was published with). ListFunctions returns them.
-    const lambda = factory.lambda(region);
-    try {
-      const fns = (
-        await pages(
-          lambda,
-          factory,
-          "ListFunctions",
-          { MaxItems: 50, FunctionVersion: "ALL" },
-          "Marker",
-          "NextMarker",
-          `lambda in ${region}`,
-        )
+    // Every version of every launch template.
+    const templates = (
+      await pages(ec2, reader, "DescribeLaunchTemplates", { MaxResults: 200 }, "NextToken", "NextToken", where)
+    ).flatMap((p) => (p.LaunchTemplates as { LaunchTemplateId?: string }[] | undefined) ?? []);
+    done = 0;
+    const versions = await pool(templates, limit, async (t) => {
+      const id = t.LaunchTemplateId ?? "";
+      const vs = (
+        (await unlessGone(
+          pages(
+            ec2,
+            reader,
+            "DescribeLaunchTemplateVersions",
+            { LaunchTemplateId: id, MaxResults: 200 },
+            "NextToken",
+            "NextToken",
+            where,
+          ),
+        )) ?? []
       ).flatMap(
         (p) =>
-          (p.Functions as
-            | { FunctionName?: string; Version?: string; Environment?: { Variables?: Record<string, string> } }[]
+          (p.LaunchTemplateVersions as
+            | { VersionNumber?: number; LaunchTemplateData?: { UserData?: string } }[]
             | undefined) ?? [],
       );
-      progress(`${region}: ${fns.length} function versions`);
-      for (const fn of fns) {
-        const vars = Object.entries(fn.Environment?.Variables ?? {});
-        const version = fn.Version === undefined || fn.Version === "$LATEST" ? "" : `/version/${fn.Version}`;
+      progress(`${region}: launch templates ${++done}/${templates.length}`);
+      return vs.map((v) => [id, v.VersionNumber ?? 0, v.LaunchTemplateData?.UserData ?? ""] as const);
+    });
+    for (const [id, version, value] of versions.flat()) {
+      if (value !== "")
+        add(`ec2/${region}/launch-template/${id}/version/${version}/userData`, scan(value, options.scanOptions));
+    }
+  } finally {
+    ec2.destroy?.();
+  }
+}
+
+/**
+ * Lambda in one region: functions' environment variables, every published version too (a version keeps the
+ * environment it was published with). ListFunctions returns them.
+ */
+async function auditLambda({ reader, target, region, options, progress }: RegionContext, add: Add): Promise<void> {
+  // Lambda functions' environment variables, every published version too (a version keeps the
+  // environment it was published with). ListFunctions returns them.
+  const lambda = reader.factory.lambda(region, target.credentials);
+  try {
+    const fns = (
+      await pages(
+        lambda,
+        reader,
+        "ListFunctions",
+        { MaxItems: 50, FunctionVersion: "ALL" },
+        "Marker",
+        "NextMarker",
+        `lambda in ${region}`,
+      )
+    ).flatMap(
+      (p) =>
+        (p.Functions as
+          | { FunctionName?: string; Version?: string; Environment?: { Variables?: Record<string, string> } }[]
+          | undefined) ?? [],
+    );
+    progress(`${region}: ${fns.length} function versions`);
+    for (const fn of fns) {
+      const vars = Object.entries(fn.Environment?.Variables ?? {});
+      const version = fn.Version === undefined || fn.Version === "$LATEST" ? "" : `/version/${fn.Version}`;
+      if (vars.length > 0) {
+        add(
+          `lambda/${region}/function/${fn.FunctionName}${version}/environment`,
+          scanEnvironment(vars, options.scanOptions),
+        );
+      }
+    }
+  } finally {
+    lambda.destroy?.();
+  }
+}
+
+/** ECS in one region: task definitions' container environments (name/value pairs). */
+async function auditEcs({ reader, target, region, limit, options, progress }: RegionContext, add: Add): Promise<void> {
+  // ECS task definitions' container environments (name/value pairs).
+  const ecs = reader.factory.ecs(region, target.credentials);
+  try {
+    const where = `ecs in ${region}`;
+    const arns = (
+      await pages(ecs, reader, "ListTaskDefinitions", { maxResults: 100 }, "nextToken", "nextToken", where)
+    ).flatMap((p) => (p.taskDefinitionArns as string[] | undefined) ?? []);
+    let done = 0;
+    const defs = await pool(arns, limit, async (arn) => {
+      const res = ((await unlessGone(send(ecs, reader, "DescribeTaskDefinition", { taskDefinition: arn }, where))) ??
+        {}) as {
+        taskDefinition?: {
+          containerDefinitions?: { name?: string; environment?: { name?: string; value?: string }[] }[];
+        };
+      };
+      progress(`${region}: task definitions ${++done}/${arns.length}`);
+      return [arn, res.taskDefinition?.containerDefinitions ?? []] as const;
+    });
+    for (const [arn, containers] of defs) {
+      const family = arn.slice(arn.indexOf("task-definition/") + "task-definition/".length);
+      for (const c of containers) {
+        const vars = (c.environment ?? []).map((e) => [e.name ?? "", e.value ?? ""] as const);
         if (vars.length > 0) {
           add(
-            `lambda/${region}/function/${fn.FunctionName}${version}/environment`,
+            `ecs/${region}/task-definition/${family}/container/${c.name}/environment`,
             scanEnvironment(vars, options.scanOptions),
           );
         }
       }
-    } finally {
-      lambda.destroy?.();
     }
-    // ECS task definitions' container environments (name/value pairs).
-    const ecs = factory.ecs(region);
-    try {
-      const where = `ecs in ${region}`;
-      const arns = (
-        await pages(ecs, factory, "ListTaskDefinitions", { maxResults: 100 }, "nextToken", "nextToken", where)
-      ).flatMap((p) => (p.taskDefinitionArns as string[] | undefined) ?? []);
-      let done = 0;
-      const defs = await pool(arns, limit, async (arn) => {
-        const res = ((await unlessGone(send(ecs, factory, "DescribeTaskDefinition", { taskDefinition: arn }, where))) ??
-          {}) as {
-          taskDefinition?: {
-            containerDefinitions?: { name?: string; environment?: { name?: string; value?: string }[] }[];
-          };
-        };
-        progress(`${region}: task definitions ${++done}/${arns.length}`);
-        return [arn, res.taskDefinition?.containerDefinitions ?? []] as const;
-      });
-      for (const [arn, containers] of defs) {
-        const family = arn.slice(arn.indexOf("task-definition/") + "task-definition/".length);
-        for (const c of containers) {
-          const vars = (c.environment ?? []).map((e) => [e.name ?? "", e.value ?? ""] as const);
-          if (vars.length > 0) {
-            add(
-              `ecs/${region}/task-definition/${family}/container/${c.name}/environment`,
-              scanEnvironment(vars, options.scanOptions),
-            );
+  } finally {
+    ecs.destroy?.();
+  }
+}
+
+/** The services read in each region, in report order. */
+const REGIONAL: readonly (readonly [string, (ctx: RegionContext, add: Add) => Promise<void>])[] = [
+  ["ec2", auditEc2],
+  ["lambda", auditLambda],
+  ["ecs", auditEcs],
+];
+
+/**
+ * Audits the accounts `options.accounts` names (the caller's own by default): in each, every region of
+ * `options.regions` (or, with `allRegions`, every region enabled for it), then IAM once. At most `concurrency` AWS
+ * requests are in flight at once, in total. Fails closed per place: an account whose role cannot be assumed, or a
+ * service that cannot be read, becomes an {@link AuditFailure} and every other place is still read. Throws an
+ * {@link AuditError} only when nothing can be audited (the caller unknown, the organization not listable).
+ *
+ * @example
+ * ```ts
+ * const report = await audit(sdkClients(), { regions: ["eu-west-1"], accounts: { organization: true }, roleName: "keyless-audit" });
+ * report.failures.length > 0; // then the audit is incomplete: exit 2
+ * ```
+ */
+export async function audit(factory: ClientFactory, options: AuditOptions): Promise<AuditReport> {
+  const limit = Math.max(1, options.concurrency ?? 8);
+  const progress = options.progress ?? (() => {});
+  const home = options.regions[0];
+  if (home === undefined) throw new AuditError("no region to audit");
+  const reader: Reader = { factory, limiter: new Limiter(limit) };
+  const sts = factory.sts(home);
+  try {
+    const caller = await callerIdentity(reader, sts);
+    const list = await auditTargets(reader, sts, home, caller, options);
+    const many = list.length > 1;
+    let accountsDone = 0;
+    let regionsRead = 0;
+    // Per account, per region, per service: filled in parallel, flattened in order at the end.
+    const perAccount = await pool(list, limit, async (target) => {
+      const results: AuditResult[][] = [];
+      const failures: AuditFailure[] = [];
+      const say = (line: string): void =>
+        progress(many ? `accounts ${accountsDone}/${list.length}: ${target.account} ${line}` : line);
+      try {
+        if (target.credentials !== undefined) {
+          try {
+            await target.credentials();
+          } catch (err) {
+            if (!(err instanceof AuditError)) throw err;
+            failures.push({ account: target.account, message: err.message });
+            return { results, failures };
           }
         }
+        let regions = options.regions;
+        if (options.allRegions === true) {
+          try {
+            regions = await enabledRegions(reader, home, target);
+          } catch (err) {
+            if (!(err instanceof AuditError)) throw err;
+            failures.push({ account: target.account, message: err.message });
+            return { results, failures };
+          }
+        }
+        const perRegion = await pool(regions, limit, async (region) => {
+          const out: AuditResult[] = [];
+          const failed: AuditFailure[] = [];
+          const ctx: RegionContext = { reader, target, region, limit, options, progress: say };
+          for (const [service, read] of REGIONAL) {
+            const found: AuditResult[] = [];
+            try {
+              await read(ctx, (file, findings) => {
+                if (findings.length > 0) found.push({ file, account: target.account, region, findings });
+              });
+              out.push(...found);
+            } catch (err) {
+              if (!(err instanceof AuditError)) throw err;
+              failed.push({ account: target.account, region, service, message: err.message });
+            }
+          }
+          regionsRead++;
+          return { out, failed };
+        });
+        for (const r of perRegion) {
+          results.push(r.out);
+          failures.push(...r.failed);
+        }
+        if (options.iam !== false) {
+          try {
+            results.push(await iamInventory(reader, target, home, limit, options, say));
+          } catch (err) {
+            if (!(err instanceof AuditError)) throw err;
+            failures.push({ account: target.account, region: GLOBAL_REGION, service: "iam", message: err.message });
+          }
+        }
+        return { results, failures };
+      } finally {
+        accountsDone++;
       }
-    } finally {
-      ecs.destroy?.();
-    }
+    });
+    return {
+      results: perAccount.flatMap((a) => a.results.flat()),
+      failures: perAccount.flatMap((a) => a.failures),
+      accounts: list.map((t) => t.account),
+      regionsRead,
+    };
+  } finally {
+    sts.destroy?.();
   }
-  if (options.iam !== false)
-    results.push(...(await iamInventory(factory, options.regions[0] ?? "us-east-1", limit, options, progress)));
-  return results;
 }
 
 /**
@@ -363,16 +569,18 @@ export async function audit(factory: ClientFactory, options: AuditOptions): Prom
  * id), then the web-identity inventory (roles' trust, unused OIDC providers).
  */
 async function iamInventory(
-  factory: ClientFactory,
+  reader: Reader,
+  target: AuditTarget,
   region: string,
   limit: number,
   options: AuditOptions,
   progress: (line: string) => void,
 ): Promise<AuditResult[]> {
-  const iam = factory.iam(region);
+  const iam = reader.factory.iam(region, target.credentials);
+  const place = { account: target.account, region: GLOBAL_REGION };
   const now = (options.now ?? (() => new Date()))();
   try {
-    const users = (await pages(iam, factory, "ListUsers", { MaxItems: 1000 }, "Marker", "Marker", "iam")).flatMap(
+    const users = (await pages(iam, reader, "ListUsers", { MaxItems: 1000 }, "Marker", "Marker", "iam")).flatMap(
       (p) => (p.Users as { UserName?: string }[] | undefined) ?? [],
     );
     let done = 0;
@@ -382,7 +590,7 @@ async function iamInventory(
         (await unlessGone(
           pages(
             iam,
-            factory,
+            reader,
             "ListAccessKeys",
             { UserName: name, MaxItems: 1000 },
             "Marker",
@@ -400,7 +608,7 @@ async function iamInventory(
       for (const k of keys) {
         const id = k.AccessKeyId ?? "";
         const used = (await unlessGone(
-          send(iam, factory, "GetAccessKeyLastUsed", { AccessKeyId: id }, `iam user ${name}`),
+          send(iam, reader, "GetAccessKeyLastUsed", { AccessKeyId: id }, `iam user ${name}`),
         )) as { AccessKeyLastUsed?: { LastUsedDate?: Date; ServiceName?: string; Region?: string } } | undefined;
         if (used === undefined) continue; // deleted since it was listed
         const created = k.CreateDate === undefined ? undefined : new Date(k.CreateDate);
@@ -416,6 +624,7 @@ async function iamInventory(
         const masked = maskKeyId(id);
         out.push({
           file: `iam/user/${name}/access-key/${masked}`,
+          ...place,
           findings: [
             {
               kind: "aws-access-key-id",
@@ -434,15 +643,16 @@ async function iamInventory(
       progress(`iam: users ${++done}/${users.length}`);
       return out;
     });
-    const reader: IamReader = {
-      pages: (name, input, what) => pages(iam, factory, name, input, "Marker", "Marker", what),
-      send: async (name, input, what) => (await send(iam, factory, name, input, what)) as Record<string, unknown>,
+    const iamReader: IamReader = {
+      pages: (name, input, what) => pages(iam, reader, name, input, "Marker", "Marker", what),
+      send: async (name, input, what) => (await send(iam, reader, name, input, what)) as Record<string, unknown>,
       read: async (name, input, what) =>
-        (await unlessGone(send(iam, factory, name, input, what))) as Record<string, unknown> | undefined,
+        (await unlessGone(send(iam, reader, name, input, what))) as Record<string, unknown> | undefined,
       map: (items, fn) => pool(items, limit, fn),
     };
     const key = options.scanOptions?.fingerprintKey ?? DEFAULT_FINGERPRINT_KEY;
-    return [...perUser.flat(), ...(await webIdentityInventory(reader, key, progress))];
+    const trust = await webIdentityInventory(iamReader, key, progress);
+    return [...perUser.flat(), ...trust.map((r) => ({ ...r, ...place }))];
   } finally {
     iam.destroy?.();
   }

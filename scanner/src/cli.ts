@@ -4,7 +4,7 @@
 // Exit 0: nothing found; 1: something found; 2: usage or read error.
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { AuditError, type AuditResult, audit, type ClientFactory, sdkClients } from "./audit";
+import { AuditError, type AuditOptions, type AuditReport, audit, type ClientFactory, sdkClients } from "./audit";
 import { kindLevel } from "./format";
 import { scanPulumiState } from "./pulumi-state";
 import {
@@ -19,6 +19,7 @@ import {
   outputFormats,
   parseBaseline,
   summarise,
+  unreadWhere,
 } from "./report";
 import { scan, undecodableFinding } from "./scan";
 import { GitError, historyBlobs, type SourceEvent, stagedFiles, walkPath } from "./sources";
@@ -341,69 +342,151 @@ function toolVersion(): string {
   }
 }
 
-const AUDIT_USAGE = `usage: keyless-scan audit [--region REGION]... [--format text|json|sarif] [--concurrency N] [--no-iam]
-                          [--fail-on-warnings]
-  Reads what is deployed in the AWS account of the default credential chain (environment, profile, SSO,
-  web identity, instance or task role) and reports AWS keys in EC2 instance user data, every launch
-  template version's user data, Lambda environment variables and ECS task definition container
-  environments; and, from IAM (read once; --no-iam skips it), users with active access keys (the
-  migration inventory; key ids shown masked), roles whose trust policy lets a web identity it does not
-  name assume them (web-identity-trust-unscoped) and OIDC providers no role trusts (oidc-provider-unused,
-  a warning). Endpoints follow the SDK's settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>);
-  throttling is retried adaptively. Regions: each --region, else the default configuration's region.
+const AUDIT_USAGE = `usage: keyless-scan audit [--region REGION]... | --all-regions
+                          [--organization | --accounts ID,ID,... --role-name NAME [--external-id ID]]
+                          [--format text|json|sarif] [--concurrency N] [--no-iam] [--fail-on-warnings]
+  Reads what is deployed in AWS and reports AWS keys in EC2 instance user data, every launch template
+  version's user data, Lambda environment variables and ECS task definition container environments;
+  and, from IAM (read once per account; --no-iam skips it), users with active access keys (the migration
+  inventory; key ids shown masked), roles whose trust policy lets a web identity it does not name assume
+  them (web-identity-trust-unscoped) and OIDC providers no role trusts (oidc-provider-unused, a warning).
+  Accounts: the one of the default credential chain (environment, profile, SSO, web identity, instance or
+  task role); with --organization every ACTIVE account of the AWS Organizations organization (run it from
+  the management or a delegated administrator account), with --accounts the ids given. Every account but
+  the caller's own is read through --role-name, assumed as arn:<partition>:iam::<id>:role/NAME (session
+  keyless-audit, with --external-id when its trust asks for one); the caller's own with its own credentials.
+  Regions: each --region, or with --all-regions every region enabled for each account (EC2 DescribeRegions),
+  else the default configuration's region. The first region is the home region (STS, IAM, Organizations).
+  At most --concurrency AWS requests are in flight at once, across all accounts and regions (default 8);
+  throttling is retried adaptively. Endpoints follow the SDK's settings (AWS_ENDPOINT_URL,
+  AWS_ENDPOINT_URL_<SERVICE>). Every finding names its account and region.
   Exit status: 0 nothing found (or only warnings), 1 something found (a warning too with
-  --fail-on-warnings), 2 usage error or a service that could not be read.`;
+  --fail-on-warnings), 2 usage error, or a place not read (an account whose role could not be assumed, a
+  service that could not be read: named in the report, every other account still audited and reported).`;
 
-/**
- * \`keyless-scan audit\`: returns the exit status. \`clients\` defaults to AWS SDK v3 (tests pass fakes).
- */
-export async function mainAudit(argv: readonly string[], io: CliIo, clients?: ClientFactory): Promise<number> {
+/** What `keyless-scan audit`'s arguments ask for, or the message naming the argument that is wrong. */
+export interface AuditArguments {
+  readonly format: OutputFormat;
+  readonly regions: readonly string[];
+  readonly allRegions: boolean;
+  readonly accounts?: AuditOptions["accounts"];
+  readonly roleName?: string;
+  readonly externalId?: string;
+  readonly concurrency: number;
+  readonly iam: boolean;
+  readonly failOnWarnings: boolean;
+}
+
+/** The role name IAM accepts: 1 to 64 of letters, digits and `+=,.@_-` (a path is not part of `--role-name`). */
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** STS's `ExternalId`: 2 to 1224 of letters, digits and `+=,.@:/_-`. */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+
+/** Parses `keyless-scan audit`'s arguments: the arguments, `"help"`, or the error message (naming the flag). */
+export function parseAuditArguments(argv: readonly string[]): AuditArguments | "help" | string {
   let format: OutputFormat = "text";
   const regions: string[] = [];
+  let allRegions = false;
+  let organization = false;
+  let ids: string[] | undefined;
+  let roleName: string | undefined;
+  let externalId: string | undefined;
   let concurrency = 8;
   let iam = true;
   let failOnWarnings = false;
+  const shown = (value: string | undefined): string => (value === undefined ? "" : `, not ${JSON.stringify(value)}`);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     const value = argv[i + 1];
-    let error: string | undefined;
     if (arg === "--region") {
-      if (value === undefined || !/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(value)) {
-        error = `--region needs a region name like eu-west-1${value === undefined ? "" : `, not ${JSON.stringify(value)}`}`;
-      } else regions.push(value);
+      if (value === undefined || !/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(value))
+        return `--region needs a region name like eu-west-1${shown(value)}`;
+      regions.push(value);
+      i++;
+    } else if (arg === "--all-regions") {
+      allRegions = true;
+    } else if (arg === "--organization") {
+      organization = true;
+    } else if (arg === "--accounts") {
+      const list = value?.split(",") ?? [];
+      const bad = value === undefined || value === "" ? value : list.find((id) => !/^\d{12}$/.test(id));
+      if (value === undefined || value === "" || bad !== undefined)
+        return `--accounts needs 12-digit AWS account ids separated by commas (111122223333,444455556666)${bad === undefined ? shown(value) : `, not ${JSON.stringify(bad)}`}`;
+      ids = [...(ids ?? []), ...list];
+      i++;
+    } else if (arg === "--role-name") {
+      if (value === undefined || !ROLE_NAME.test(value))
+        return `--role-name needs an IAM role name (1 to 64 letters, digits or +=,.@_-; no path)${shown(value)}`;
+      roleName = value;
+      i++;
+    } else if (arg === "--external-id") {
+      if (value === undefined || !EXTERNAL_ID.test(value))
+        return `--external-id needs 2 to 1224 letters, digits or +=,.@:/_-${value === undefined ? "" : " (the value given is not shown)"}`;
+      externalId = value;
       i++;
     } else if (arg === "--format" || arg === "--json") {
       if (arg === "--json") format = "json";
       else if (value === undefined || !(outputFormats as readonly string[]).includes(value)) {
-        error = `--format needs one of ${outputFormats.join(", ")}${value === undefined ? "" : `, not ${JSON.stringify(value)}`}`;
+        return `--format needs one of ${outputFormats.join(", ")}${shown(value)}`;
       } else format = value as OutputFormat;
       if (arg === "--format") i++;
     } else if (arg === "--concurrency") {
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 1 || n > 64)
-        error = `--concurrency needs an integer from 1 to 64${value === undefined ? "" : `, not ${JSON.stringify(value)}`}`;
-      else concurrency = n;
+      if (!Number.isInteger(n) || n < 1 || n > 64) return `--concurrency needs an integer from 1 to 64${shown(value)}`;
+      concurrency = n;
       i++;
     } else if (arg === "--no-iam") {
       iam = false;
     } else if (arg === "--fail-on-warnings") {
       failOnWarnings = true;
     } else if (arg === "-h" || arg === "--help") {
-      io.stderr(`${AUDIT_USAGE}\n`);
-      return EXIT_USAGE;
+      return "help";
     } else {
-      error = `unknown audit argument ${arg}`;
-    }
-    if (error !== undefined) {
-      io.stderr(`keyless-scan audit: ${error}\n${AUDIT_USAGE}\n`);
-      return EXIT_USAGE;
+      return `unknown audit argument ${arg}`;
     }
   }
+  if (allRegions && regions.length > 0)
+    return "--all-regions and --region cannot be combined (--all-regions reads every region enabled for each account)";
+  if (organization && ids !== undefined) return "--organization and --accounts cannot be combined";
+  const multi = organization || ids !== undefined;
+  if (multi && roleName === undefined)
+    return `${organization ? "--organization" : "--accounts"} needs --role-name NAME: the role assumed in each member account`;
+  if (!multi && roleName !== undefined) return "--role-name needs --organization or --accounts";
+  if (externalId !== undefined && roleName === undefined) return "--external-id needs --role-name";
+  return {
+    format,
+    regions,
+    allRegions,
+    ...(organization ? { accounts: { organization: true } as const } : ids === undefined ? {} : { accounts: { ids } }),
+    ...(roleName === undefined ? {} : { roleName }),
+    ...(externalId === undefined ? {} : { externalId }),
+    concurrency,
+    iam,
+    failOnWarnings,
+  };
+}
+
+/**
+ * \`keyless-scan audit\`: returns the exit status. \`clients\` defaults to AWS SDK v3 (tests pass fakes).
+ */
+export async function mainAudit(argv: readonly string[], io: CliIo, clients?: ClientFactory): Promise<number> {
+  const args = parseAuditArguments(argv);
+  if (args === "help") {
+    io.stderr(`${AUDIT_USAGE}\n`);
+    return EXIT_USAGE;
+  }
+  if (typeof args === "string") {
+    io.stderr(`keyless-scan audit: ${args}\n${AUDIT_USAGE}\n`);
+    return EXIT_USAGE;
+  }
   const factory = clients ?? sdkClients();
+  const regions = [...args.regions];
   if (regions.length === 0) {
     const region = await factory.defaultRegion();
     if (region === undefined || region === "") {
-      io.stderr("keyless-scan audit: no region: pass --region, or set AWS_REGION or a profile's region\n");
+      io.stderr(
+        `keyless-scan audit: no region: pass --region, or set AWS_REGION or a profile's region${args.allRegions ? " (--all-regions asks EC2 there which regions are enabled)" : ""}\n`,
+      );
       return EXIT_USAGE;
     }
     regions.push(region);
@@ -416,12 +499,16 @@ export async function mainAudit(argv: readonly string[], io: CliIo, clients?: Cl
     io.stderr(`\r\u001b[2K${line}`);
     shown = true;
   };
-  let results: AuditResult[];
+  let report: AuditReport;
   try {
-    results = await audit(factory, {
+    report = await audit(factory, {
       regions,
-      concurrency,
-      iam,
+      allRegions: args.allRegions,
+      ...(args.accounts === undefined ? {} : { accounts: args.accounts }),
+      ...(args.roleName === undefined ? {} : { roleName: args.roleName }),
+      ...(args.externalId === undefined ? {} : { externalId: args.externalId }),
+      concurrency: args.concurrency,
+      iam: args.iam,
       progress,
       scanOptions: key === undefined || key === "" ? {} : { fingerprintKey: key },
     });
@@ -432,18 +519,29 @@ export async function mainAudit(argv: readonly string[], io: CliIo, clients?: Cl
     return EXIT_USAGE;
   }
   if (shown) io.stderr("\r\u001b[2K");
-  io.stdout(formatReport(format, results, toolVersion()));
+  const { results, failures } = report;
+  io.stdout(formatReport(args.format, results, toolVersion(), failures));
+  // Named on standard error in every format, so a JSON or SARIF run in CI still says what it could not read.
+  for (const f of failures) io.stderr(`keyless-scan audit: not audited: ${unreadWhere(f)}: ${f.message}\n`);
   const findings = results.flatMap((r) => r.findings);
-  if (format === "text") {
+  if (args.format === "text") {
     const n = findings.length;
     const warnings = findings.filter((f) => kindLevel(f.kind) === "warning").length;
+    const single = report.accounts.length === 1 && !args.allRegions;
+    const plural = (k: number, word: string): string => `${k} ${word}${k === 1 ? "" : "s"}`;
+    const scope = single
+      ? regions.join(", ")
+      : `${plural(report.accounts.length, "account")}, ${plural(report.regionsRead, "region")} read`;
     io.stderr(
-      `keyless-scan audit: ${regions.join(", ")}${iam ? " and IAM" : ""}: ${n} finding${n === 1 ? "" : "s"}` +
-        `${warnings > 0 ? ` (${warnings} warning${warnings === 1 ? "" : "s"}${failOnWarnings ? "" : ", not failing the audit"})` : ""}\n`,
+      `keyless-scan audit: ${scope}${args.iam ? " and IAM" : ""}: ${plural(n, "finding")}` +
+        `${warnings > 0 ? ` (${plural(warnings, "warning")}${args.failOnWarnings ? "" : ", not failing the audit"})` : ""}` +
+        `${failures.length > 0 ? `; ${plural(failures.length, "place")} not audited` : ""}\n`,
     );
   }
+  // Fail closed: a place not read is a usage-or-read error (2), as for an unreadable file in a scan; it wins over 1.
+  if (failures.length > 0) return EXIT_USAGE;
   // An unused OIDC provider is a warning: reported, failing only when asked to.
-  return findings.some((f) => failOnWarnings || kindLevel(f.kind) === "error") ? EXIT_FOUND : EXIT_CLEAN;
+  return findings.some((f) => args.failOnWarnings || kindLevel(f.kind) === "error") ? EXIT_FOUND : EXIT_CLEAN;
 }
 
 /** The process entry point, used by bin/keyless-scan.js. */

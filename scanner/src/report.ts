@@ -23,6 +23,36 @@ export interface FileResult {
   readonly findings: readonly Finding[];
   /** Findings allowed by an inline marker (reported as suppressed in SARIF, counted elsewhere). */
   readonly allowed?: readonly AllowedFinding[];
+  /** For `keyless-scan audit`: the 12-digit account the resource is in. */
+  readonly account?: string;
+  /** For `keyless-scan audit`: the region the resource is in (`global` for IAM). */
+  readonly region?: string;
+}
+
+/**
+ * For `keyless-scan audit`: a place that could not be read (an account whose role could not be assumed, a service in
+ * a region). Reported with the findings; the audit fails closed on it.
+ */
+export interface UnreadPlace {
+  readonly account: string;
+  readonly region?: string;
+  readonly service?: string;
+  /** The failed call and AWS's error: never a request's content. */
+  readonly message: string;
+}
+
+/** `123456789012:ec2/eu-west-1/instance/i-0abc/userData` for an audit's result, as `commit:path` for a blob. */
+function placeOf(r: FileResult): string {
+  if (r.account !== undefined) return `${r.account}:${r.file}`;
+  return r.commit === undefined ? r.file : `${r.commit.slice(0, 12)}:${r.file}`;
+}
+
+/** `222233334444 (eu-west-1, lambda)`, `222233334444 (iam)` or `222233334444`: where an unread place is. */
+export function unreadWhere(u: UnreadPlace): string {
+  const parts = [u.region === undefined || u.region === "global" ? undefined : u.region, u.service].filter(
+    (p): p is string => p !== undefined,
+  );
+  return parts.length === 0 ? u.account : `${u.account} (${parts.join(", ")})`;
 }
 
 export const outputFormats = ["text", "json", "sarif"] as const;
@@ -32,10 +62,12 @@ export type OutputFormat = (typeof outputFormats)[number];
 /**
  * A finding's fingerprint at its place: SHA-256 of the path and the detector's keyed fingerprint, as 32 hex
  * digits. Keyed through the detector's, so it cannot be tested against a guessed value without the key;
- * stable across line moves and commits, so a baseline keeps matching.
+ * stable across line moves and commits, so a baseline keeps matching. An audit's result is placed in its account too,
+ * so the same resource path in two accounts gives two fingerprints.
  */
-export function locationFingerprint(file: string, f: Finding): string {
-  return createHash("sha256").update(`${file}\0${f.fingerprint}`).digest("hex").slice(0, 32);
+export function locationFingerprint(file: string, f: Finding, account?: string): string {
+  const where = account === undefined ? file : `${account}\0${file}`;
+  return createHash("sha256").update(`${where}\0${f.fingerprint}`).digest("hex").slice(0, 32);
 }
 
 /**
@@ -115,22 +147,49 @@ export function formatBaseline(results: readonly FileResult[]): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
-/** The whole report in one format. */
-export function formatReport(format: OutputFormat, results: readonly FileResult[], toolVersion: string): string {
-  if (format === "json") return `${JSON.stringify(results.map(jsonEntry), null, 2)}\n`;
-  if (format === "sarif") return `${JSON.stringify(sarif(results, toolVersion), null, 2)}\n`;
+/**
+ * The whole report in one format. `unread` (the audit's) lists the places that could not be read: text lines
+ * `not audited: ...`, JSON entries with an `error`, SARIF tool execution notifications of an unsuccessful invocation.
+ */
+export function formatReport(
+  format: OutputFormat,
+  results: readonly FileResult[],
+  toolVersion: string,
+  unread?: readonly UnreadPlace[],
+): string {
+  if (format === "json")
+    return `${JSON.stringify([...results.map(jsonEntry), ...(unread ?? []).map(jsonUnread)], null, 2)}\n`;
+  if (format === "sarif") return `${JSON.stringify(sarif(results, toolVersion, unread), null, 2)}\n`;
   let out = "";
   for (const r of results) {
-    const where = r.commit === undefined ? r.file : `${r.commit.slice(0, 12)}:${r.file}`;
+    const where = placeOf(r);
     for (const f of r.findings) out += `${where}: ${formatFinding(f)}\n`;
   }
+  for (const u of unread ?? []) out += `${unreadWhere(u)}: not audited: ${u.message}\n`;
   return out.length > 0 ? out : "keyless-scan: no AWS credentials found\n";
+}
+
+/** An unread place as a JSON entry: `file` names the service and region (or `account`), `error` says why. */
+function jsonUnread(u: UnreadPlace): object {
+  const file = [u.service ?? "account", u.region === undefined || u.region === "global" ? undefined : u.region]
+    .filter((p) => p !== undefined)
+    .join("/");
+  return {
+    file,
+    account: u.account,
+    ...(u.region === undefined ? {} : { region: u.region }),
+    ...(u.service === undefined ? {} : { service: u.service }),
+    error: u.message,
+    findings: [],
+  };
 }
 
 function jsonEntry(r: FileResult): object {
   return {
     file: r.file,
     ...(r.commit === undefined ? {} : { commit: r.commit }),
+    ...(r.account === undefined ? {} : { account: r.account }),
+    ...(r.region === undefined ? {} : { region: r.region }),
     findings: r.findings.map((f) => ({
       kind: f.kind,
       level: kindLevel(f.kind),
@@ -138,7 +197,7 @@ function jsonEntry(r: FileResult): object {
       line: f.line,
       preview: f.preview,
       description: f.description,
-      fingerprint: locationFingerprint(r.file, f),
+      fingerprint: locationFingerprint(r.file, f, r.account),
       ...(f.iam === undefined ? {} : { iam: f.iam }),
     })),
   };
@@ -221,7 +280,16 @@ function toUri(file: string): string {
   return file.startsWith("/") ? `file://${encoded}` : encoded;
 }
 
-function sarif(results: readonly FileResult[], toolVersion: string): object {
+/** The account and region of an audit's result, as a SARIF logical location (`123456789012/eu-west-1`). */
+function auditLocation(account: string, region: string | undefined): object {
+  return {
+    name: region ?? account,
+    fullyQualifiedName: region === undefined ? account : `${account}/${region}`,
+    kind: "namespace",
+  };
+}
+
+function sarif(results: readonly FileResult[], toolVersion: string, unread?: readonly UnreadPlace[]): object {
   const index = new Map(ruleTable.map((r, i) => [r.id, i]));
   const result = (r: FileResult, f: Finding, allowed?: string): object => ({
     ruleId: f.kind,
@@ -239,13 +307,16 @@ function sarif(results: readonly FileResult[], toolVersion: string): object {
           artifactLocation: { uri: toUri(r.file), ...(r.file.startsWith("/") ? {} : { uriBaseId: "%SRCROOT%" }) },
           region: { startLine: outerLine(f) },
         },
+        ...(r.account === undefined ? {} : { logicalLocations: [auditLocation(r.account, r.region)] }),
       },
     ],
-    partialFingerprints: { [FINGERPRINT_NAME]: locationFingerprint(r.file, f) },
+    partialFingerprints: { [FINGERPRINT_NAME]: locationFingerprint(r.file, f, r.account) },
     properties: {
       layer: f.layer,
       layerLine: f.line,
       ...(r.commit === undefined ? {} : { commit: r.commit }),
+      ...(r.account === undefined ? {} : { account: r.account }),
+      ...(r.region === undefined ? {} : { region: r.region }),
       ...(f.iam === undefined ? {} : { iam: f.iam }),
     },
     ...(allowed === undefined ? {} : { suppressions: [{ kind: "inSource", justification: allowed }] }),
@@ -279,6 +350,26 @@ function sarif(results: readonly FileResult[], toolVersion: string): object {
           ...r.findings.map((f) => result(r, f)),
           ...(r.allowed ?? []).map((a) => result(r, a.finding, a.reason)),
         ]),
+        // The audit's places it could not read: an unsuccessful invocation, one error notification each.
+        ...(unread === undefined
+          ? {}
+          : {
+              invocations: [
+                {
+                  executionSuccessful: unread.length === 0,
+                  toolExecutionNotifications: unread.map((u) => ({
+                    level: "error",
+                    message: { text: `${unreadWhere(u)}: not audited: ${u.message}` },
+                    locations: [{ logicalLocations: [auditLocation(u.account, u.region)] }],
+                    properties: {
+                      account: u.account,
+                      ...(u.region === undefined ? {} : { region: u.region }),
+                      ...(u.service === undefined ? {} : { service: u.service }),
+                    },
+                  })),
+                },
+              ],
+            }),
       },
     ],
   };

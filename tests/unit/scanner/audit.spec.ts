@@ -7,7 +7,8 @@ import type { ClientFactory, CommandName, SdkClient } from "@keyless/scanner/dis
 import { mainAudit } from "@keyless/scanner/dist/cli";
 import Ajv, { type ValidateFunction } from "ajv-draft-04";
 import addFormats from "ajv-formats";
-import { assertNoSecrets, check, credentials, sessionToken } from "../../support/policy-credentials";
+import { check, credentials, sessionToken } from "../../support/policy-credentials";
+import { runFakeAudit } from "./run-fake-audit";
 
 const ACCOUNT = "123456789012";
 /** An IAM OIDC provider's ARN, from its URL as IAM holds it (host and path, no scheme). */
@@ -140,6 +141,8 @@ function account(): {
       await new Promise((r) => setTimeout(r, 1));
       inFlight--;
       switch (name) {
+        case "GetCallerIdentity":
+          return { Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/auditor` };
         case "DescribeInstances": {
           const p = page(instances, input.NextToken);
           return {
@@ -228,6 +231,8 @@ function account(): {
     lambda: () => client,
     ecs: () => client,
     iam: () => client,
+    sts: () => client,
+    organizations: () => client,
     command: (name, input) => ({ name, input }),
     defaultRegion: async () => undefined,
   };
@@ -235,26 +240,7 @@ function account(): {
 }
 
 async function run(args: readonly string[], fake: ReturnType<typeof account>) {
-  let out = "";
-  let err = "";
-  const status = await mainAudit(
-    args,
-    {
-      stdout: (t) => {
-        out += t;
-      },
-      stderr: (t) => {
-        err += t;
-      },
-      readFile: () => new Uint8Array(),
-      readStdin: () => new Uint8Array(),
-      isTTY: true,
-    },
-    fake.factory,
-  );
-  assertNoSecrets(out + err, "audit output");
-  for (const id of fake.keyIds) check(!(out + err).includes(id), "a whole key id was printed");
-  return { status, out, err };
+  return runFakeAudit(args, fake.factory, fake.keyIds, true);
 }
 
 describe("keyless-scan audit (fake AWS)", () => {
@@ -676,8 +662,8 @@ describe("keyless-scan audit: web-identity trust and OIDC providers (fake AWS)",
     );
     check(
       warned.out ===
-        `iam/oidc-provider/${GITLAB}: warning: Unused IAM OIDC provider: IAM OIDC provider ${GITLAB} (${providerArn(GITLAB)}, created 2024-03-01, audiences https://gitlab.example.com) is trusted by no role of the account: an unused provider is attack surface and migration debris. Delete it if nothing is to use it (aws iam delete-open-id-connect-provider --open-id-connect-provider-arn ${providerArn(GITLAB)}).\n` +
-          `iam/oidc-provider/${PULUMI}: warning: Unused IAM OIDC provider: IAM OIDC provider ${PULUMI} (${providerArn(PULUMI)}, created 2024-03-01, audiences octo-org) is trusted by no role of the account: an unused provider is attack surface and migration debris. Delete it if nothing is to use it (aws iam delete-open-id-connect-provider --open-id-connect-provider-arn ${providerArn(PULUMI)}).\n`,
+        `${ACCOUNT}:iam/oidc-provider/${GITLAB}: warning: Unused IAM OIDC provider: IAM OIDC provider ${GITLAB} (${providerArn(GITLAB)}, created 2024-03-01, audiences https://gitlab.example.com) is trusted by no role of the account: an unused provider is attack surface and migration debris. Delete it if nothing is to use it (aws iam delete-open-id-connect-provider --open-id-connect-provider-arn ${providerArn(GITLAB)}).\n` +
+          `${ACCOUNT}:iam/oidc-provider/${PULUMI}: warning: Unused IAM OIDC provider: IAM OIDC provider ${PULUMI} (${providerArn(PULUMI)}, created 2024-03-01, audiences octo-org) is trusted by no role of the account: an unused provider is attack surface and migration debris. Delete it if nothing is to use it (aws iam delete-open-id-connect-provider --open-id-connect-provider-arn ${providerArn(PULUMI)}).\n`,
       warned.out,
     );
     const strict = await run(
@@ -694,7 +680,7 @@ describe("keyless-scan audit: web-identity trust and OIDC providers (fake AWS)",
     check(
       failed.status === 1 &&
         failed.out.startsWith(
-          "iam/role/gh-any-repo/trust-policy: Unscoped web-identity trust: Role gh-any-repo: statement 0 trusts",
+          `${ACCOUNT}:iam/role/gh-any-repo/trust-policy: Unscoped web-identity trust: Role gh-any-repo: statement 0 trusts`,
         ),
       `${failed.status} ${failed.out}`,
     );
