@@ -94,7 +94,7 @@ async function readProvider(ctx: HandlerContext, id: string, state: Props): Prom
     url: got.Url,
     clientIdLists: got.ClientIDList ?? [],
     thumbprintLists: got.ThumbprintList ?? [],
-    ...readTags(got.Tags, state),
+    ...readTags(got.Tags),
   });
 }
 
