@@ -268,9 +268,7 @@ async function updateRootVolume(ctx: HandlerContext, id: string, before: Props, 
 async function waitForVolumeModification(ctx: HandlerContext, volumeId: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const got = await ctx.clients.ec2.send(
-      new ec2Sdk.DescribeVolumesModificationsCommand({ VolumeIds: [volumeId] }),
-    );
+    const got = await ctx.clients.ec2.send(new ec2Sdk.DescribeVolumesModificationsCommand({ VolumeIds: [volumeId] }));
     const latest = [...(got.VolumesModifications ?? [])].sort(
       (a, b) => (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0),
     )[0];

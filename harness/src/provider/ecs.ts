@@ -49,10 +49,10 @@ function readContainers(userText: unknown, fromAws: unknown): string {
 
 /**
  * Container definitions by meaning, as terraform-provider-aws compares them (`containerDefinitions.reduce`): keys
- * sorted, empty values dropped, `essential` defaulting to true, a port mapping's default `tcp` protocol dropped,
- * environment variables in name order.
+ * sorted, empty values dropped, `essential` defaulting to true, a container's `cpu` 0 (ECS's default), a port
+ * mapping's default `tcp` protocol and host port 0 dropped, environment variables in name order.
  */
-export function reduceContainers(v: unknown, key = ""): unknown {
+function reduceContainers(v: unknown, key = ""): unknown {
   if (Array.isArray(v)) {
     const items = v.map((x) => reduceContainers(x, key)).filter((x) => x !== undefined);
     if (key === "environment") {
@@ -64,7 +64,9 @@ export function reduceContainers(v: unknown, key = ""): unknown {
     const o = v as Props;
     const out: Props = {};
     for (const k of Object.keys(o).sort()) {
-      if (key === "portMappings" && k === "protocol" && o[k] === "tcp") continue;
+      if (key === "portMappings" && ((k === "protocol" && o[k] === "tcp") || (k === "hostPort" && o[k] === 0)))
+        continue;
+      if (key === "" && k === "cpu" && o[k] === 0) continue;
       const r = reduceContainers(o[k], k);
       if (r !== undefined) out[k] = r;
     }
