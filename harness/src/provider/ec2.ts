@@ -25,6 +25,17 @@ const METADATA_FIELDS = [
   "httpProtocolIpv6",
 ] as const;
 
+/** The settings of an Instance's root volume a program may give, besides its tags. */
+const ROOT_VOLUME_SETTINGS = [
+  "encrypted",
+  "kmsKeyId",
+  "volumeType",
+  "volumeSize",
+  "deleteOnTermination",
+  "iops",
+  "throughput",
+] as const;
+
 /** AWS may not see a just-created instance profile yet ("Invalid IAM Instance Profile"): retry, bounded. */
 const PROFILE_NOT_YET_VISIBLE = ["InvalidParameterValue", "InvalidParameterValueException"];
 
@@ -327,27 +338,8 @@ const instance: ResourceHandler = {
     rootBlockDevice: {
       computed: true,
       // Terraform: every field Optional + Computed (`deleteOnTermination` defaults to true) but the volume's `tags`.
-      computedFields: [
-        "deviceName",
-        "volumeId",
-        "encrypted",
-        "kmsKeyId",
-        "volumeType",
-        "volumeSize",
-        "deleteOnTermination",
-        "iops",
-        "throughput",
-      ],
-      fields: [
-        "encrypted",
-        "kmsKeyId",
-        "volumeType",
-        "volumeSize",
-        "deleteOnTermination",
-        "iops",
-        "throughput",
-        "tags",
-      ],
+      computedFields: ["deviceName", "volumeId", ...ROOT_VOLUME_SETTINGS],
+      fields: [...ROOT_VOLUME_SETTINGS, "tags"],
       replacingFields: ["encrypted", "kmsKeyId"],
     },
     userData: { computed: true },

