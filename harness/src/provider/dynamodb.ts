@@ -80,7 +80,7 @@ async function readTable(ctx: HandlerContext, id: string, state: Props): Promise
     // The real provider reads 0 for an on-demand table.
     readCapacity: billingMode === "PAY_PER_REQUEST" ? 0 : (t.ProvisionedThroughput?.ReadCapacityUnits ?? 0),
     writeCapacity: billingMode === "PAY_PER_REQUEST" ? 0 : (t.ProvisionedThroughput?.WriteCapacityUnits ?? 0),
-    ...readTags(tags.Tags, state),
+    ...readTags(tags.Tags),
   });
 }
 

@@ -25,6 +25,17 @@ const METADATA_FIELDS = [
   "httpProtocolIpv6",
 ] as const;
 
+/** The settings of an Instance's root volume a program may give, besides its tags. */
+const ROOT_VOLUME_SETTINGS = [
+  "encrypted",
+  "kmsKeyId",
+  "volumeType",
+  "volumeSize",
+  "deleteOnTermination",
+  "iops",
+  "throughput",
+] as const;
+
 /** AWS may not see a just-created instance profile yet ("Invalid IAM Instance Profile"): retry, bounded. */
 const PROFILE_NOT_YET_VISIBLE = ["InvalidParameterValue", "InvalidParameterValueException"];
 
@@ -51,6 +62,24 @@ function metadataRequest(m: Props | undefined) {
     InstanceMetadataTags: str(m, "instanceMetadataTags") as "enabled" | "disabled" | undefined,
     HttpProtocolIpv6: str(m, "httpProtocolIpv6") as "enabled" | "disabled" | undefined,
   };
+}
+
+/**
+ * The tags EC2 holds on a resource, from its tag store (DescribeTags). LocalStack 4.14's DescribeLaunchTemplates keeps
+ * answering the tags the template was created with after CreateTags/DeleteTags; DescribeTags is current (and on AWS
+ * the two agree).
+ */
+async function heldTags(ctx: HandlerContext, id: string): Promise<Array<{ Key?: string; Value?: string }>> {
+  const tags: Array<{ Key?: string; Value?: string }> = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await ctx.clients.ec2.send(
+      new ec2Sdk.DescribeTagsCommand({ Filters: [{ Name: "resource-id", Values: [id] }], NextToken }),
+    );
+    tags.push(...(page.Tags ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return tags;
 }
 
 // ---------------------------------------------------------------- Instance
@@ -153,7 +182,7 @@ async function readInstance(ctx: HandlerContext, id: string, state: Props): Prom
     rootBlockDevice: await readRootVolume(ctx, i),
     ...(await readUserData(ctx, id, state)),
     userDataReplaceOnChange: state["userDataReplaceOnChange"] ?? false,
-    ...readTags(i.Tags, state),
+    ...readTags(i.Tags),
   });
 }
 
@@ -177,6 +206,91 @@ async function rootDevice(ctx: HandlerContext, ami: string | undefined): Promise
   const name = img?.RootDeviceName ?? "/dev/xvda";
   const size = img?.BlockDeviceMappings?.find((b) => b.DeviceName === name)?.Ebs?.VolumeSize ?? 8;
   return { name, size };
+}
+
+async function rootVolumeId(ctx: HandlerContext, id: string): Promise<string | undefined> {
+  const i = (await describeInstance(ctx, id))?.i;
+  return i?.BlockDeviceMappings?.find((b) => b.DeviceName === i.RootDeviceName)?.Ebs?.VolumeId;
+}
+
+/** Volume types that take `iops`, and those that take `throughput` (terraform-provider-aws `resourceInstanceUpdate`). */
+const IOPS_TYPES = ["io1", "io2", "gp3"];
+const THROUGHPUT_TYPES = ["gp3"];
+
+/**
+ * A changed `rootBlockDevice`, in place as the real provider does it: every changed field of size, type, IOPS and
+ * throughput in one ModifyVolume (then wait until EC2 has applied it), `deleteOnTermination` through
+ * ModifyInstanceAttribute, the volume's tags through CreateTags/DeleteTags. `before` is what EC2 held (the outputs).
+ * Refused, as the real provider refuses them: IOPS on a type other than io1/io2/gp3, throughput on a type other than
+ * gp3; and, as EC2 refuses it, a smaller size. (`encrypted` and `kmsKeyId` replace the instance instead.)
+ */
+async function updateRootVolume(ctx: HandlerContext, id: string, before: Props, after: Props): Promise<void> {
+  const ec2 = ctx.clients.ec2;
+  const volumeId = str(before, "volumeId") ?? (await rootVolumeId(ctx, id));
+  if (!volumeId) throw new Error(`aws:ec2/instance:Instance ${id}: EC2 reports no root volume to modify.`);
+  const changedNumber = (k: string) => {
+    const v = num(after, k);
+    return v !== undefined && v !== 0 && v !== num(before, k) ? v : undefined;
+  };
+  const size = changedNumber("volumeSize");
+  const iops = changedNumber("iops");
+  const throughput = changedNumber("throughput");
+  const newType = str(after, "volumeType");
+  const type = newType !== undefined && newType !== str(before, "volumeType") ? newType : undefined;
+  const effectiveType = newType ?? str(before, "volumeType") ?? "gp2";
+  const refuse = (field: string, reason: string) =>
+    new Error(`aws:ec2/instance:Instance: \`rootBlockDevice.${field}\` cannot change in place: ${reason}.`);
+  if (iops !== undefined && !IOPS_TYPES.includes(effectiveType)) {
+    throw refuse("iops", `volume type ${effectiveType} takes no IOPS setting (only ${IOPS_TYPES.join(", ")})`);
+  }
+  if (throughput !== undefined && !THROUGHPUT_TYPES.includes(effectiveType)) {
+    throw refuse("throughput", `volume type ${effectiveType} takes no throughput setting (only gp3)`);
+  }
+  const heldSize = num(before, "volumeSize");
+  if (size !== undefined && heldSize !== undefined && size < heldSize) {
+    throw refuse("volumeSize", `EBS volumes cannot shrink (${heldSize} GiB held, ${size} GiB asked)`);
+  }
+  if (size !== undefined || type !== undefined || iops !== undefined || throughput !== undefined) {
+    await ec2.send(
+      new ec2Sdk.ModifyVolumeCommand({
+        VolumeId: volumeId,
+        Size: size,
+        VolumeType: type as never,
+        Iops: iops,
+        Throughput: throughput,
+      }),
+    );
+    await waitForVolumeModification(ctx, volumeId);
+  }
+  const dot = bool(after, "deleteOnTermination");
+  const deviceName = str(before, "deviceName");
+  if (dot !== undefined && dot !== bool(before, "deleteOnTermination") && deviceName) {
+    await ec2.send(
+      new ec2Sdk.ModifyInstanceAttributeCommand({
+        InstanceId: id,
+        BlockDeviceMappings: [{ DeviceName: deviceName, Ebs: { DeleteOnTermination: dot } }],
+      }),
+    );
+  }
+  await tagResource(ctx, volumeId, { tags: before["tags"] }, { tags: after["tags"] });
+}
+
+/** Waits, bounded, until EC2 reports the volume's latest modification `optimizing` or `completed` (or none). */
+async function waitForVolumeModification(ctx: HandlerContext, volumeId: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await ctx.clients.ec2.send(new ec2Sdk.DescribeVolumesModificationsCommand({ VolumeIds: [volumeId] }));
+    const latest = [...(got.VolumesModifications ?? [])].sort(
+      (a, b) => (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0),
+    )[0];
+    const state = latest?.ModificationState;
+    if (state === "failed") {
+      throw new Error(`volume ${volumeId}: the modification failed: ${latest?.StatusMessage ?? "no reason given"}`);
+    }
+    if (state === undefined || state === "optimizing" || state === "completed") return;
+    if (Date.now() > deadline) throw new Error(`volume ${volumeId}: modification still ${state} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 async function setInstanceProfile(ctx: HandlerContext, id: string, name: string | undefined): Promise<void> {
@@ -216,27 +330,20 @@ const instance: ResourceHandler = {
     subnetId: { replaces: true, computed: true },
     availabilityZone: { replaces: true, computed: true },
     privateIp: { replaces: true, computed: true },
-    keyName: { replaces: true },
+    keyName: { replaces: true, computed: true },
     associatePublicIpAddress: { replaces: true, computed: true },
     vpcSecurityGroupIds: { computed: true },
-    iamInstanceProfile: {},
-    metadataOptions: { fields: METADATA_FIELDS, computed: true },
+    iamInstanceProfile: { computed: true },
+    metadataOptions: { fields: METADATA_FIELDS, computed: true, computedFields: METADATA_FIELDS },
     rootBlockDevice: {
       computed: true,
-      fields: [
-        "encrypted",
-        "kmsKeyId",
-        "volumeType",
-        "volumeSize",
-        "deleteOnTermination",
-        "iops",
-        "throughput",
-        "tags",
-      ],
+      // Terraform: every field Optional + Computed (`deleteOnTermination` defaults to true) but the volume's `tags`.
+      computedFields: ["deviceName", "volumeId", ...ROOT_VOLUME_SETTINGS],
+      fields: [...ROOT_VOLUME_SETTINGS, "tags"],
       replacingFields: ["encrypted", "kmsKeyId"],
     },
-    userData: {},
-    userDataBase64: {},
+    userData: { computed: true },
+    userDataBase64: { computed: true },
     userDataReplaceOnChange: { default: false },
     tags: {},
   },
@@ -311,6 +418,11 @@ const instance: ResourceHandler = {
     );
     const id = run.Instances?.[0]?.InstanceId as string;
     await waitFor(ctx, id, "running");
+    // RunInstances takes no tags per block device: the real provider tags the root volume once it exists.
+    if (root?.["tags"] !== undefined) {
+      const volumeId = await rootVolumeId(ctx, id);
+      if (volumeId) await tagResource(ctx, volumeId, {}, { tags: root["tags"] });
+    }
     return { id, outs: (await readInstance(ctx, id, inputs)) ?? {} };
   },
   read: readInstance,
@@ -358,34 +470,11 @@ const instance: ResourceHandler = {
       );
     }
     if (changed.includes("rootBlockDevice")) {
-      const before = obj(olds, "rootBlockDevice") ?? {};
-      const after = obj(news, "rootBlockDevice") ?? {};
-      const volumeId = str(before, "volumeId");
-      if (volumeId && (after["volumeSize"] !== before["volumeSize"] || after["volumeType"] !== before["volumeType"])) {
-        await ec2.send(
-          new ec2Sdk.ModifyVolumeCommand({
-            VolumeId: volumeId,
-            Size: num(after, "volumeSize"),
-            VolumeType: str(after, "volumeType") as never,
-          }),
-        );
-      }
-      const dot = bool(after, "deleteOnTermination");
-      if (dot !== undefined && dot !== bool(before, "deleteOnTermination") && str(before, "deviceName")) {
-        await ec2.send(
-          new ec2Sdk.ModifyInstanceAttributeCommand({
-            InstanceId: id,
-            BlockDeviceMappings: [{ DeviceName: str(before, "deviceName"), Ebs: { DeleteOnTermination: dot } }],
-          }),
-        );
-      }
+      await updateRootVolume(ctx, id, obj(olds, "rootBlockDevice") ?? {}, obj(news, "rootBlockDevice") ?? {});
     }
     if (changed.includes("tags")) await tagResource(ctx, id, olds, news);
-    const outs = (await readInstance(ctx, id, news)) ?? {};
-    return {
-      ...outs,
-      rootBlockDevice: { ...(obj(outs, "rootBlockDevice") ?? {}), ...(obj(news, "rootBlockDevice") ?? {}) },
-    };
+    // What EC2 holds afterwards, never the program's values: a field EC2 did not take shows as a diff next time.
+    return (await readInstance(ctx, id, news)) ?? {};
   },
   async delete(ctx, id) {
     const found = await describeInstance(ctx, id);
@@ -474,7 +563,11 @@ function fromTemplateData(v: LaunchTemplateVersion | undefined): Props {
           : undefined,
       }),
     ),
-    tagSpecifications: d.TagSpecifications?.map((s) => ({ resourceType: s.ResourceType, tags: tagMap(s.Tags) })),
+    // LocalStack's moto copies CreateLaunchTemplate's own tags (resource type `launch-template`) into the version's
+    // data; on AWS those tag the template (`tags`), and the data's tag specifications name the instances and volumes.
+    tagSpecifications: d.TagSpecifications?.filter((s) => (s.ResourceType as string) !== "launch-template").map(
+      (s) => ({ resourceType: s.ResourceType, tags: tagMap(s.Tags) }),
+    ),
   });
 }
 
@@ -503,7 +596,7 @@ async function readLaunchTemplate(ctx: HandlerContext, id: string, state: Props)
     name: lt.LaunchTemplateName,
     latestVersion: lt.LatestVersionNumber,
     defaultVersion: lt.DefaultVersionNumber,
-    ...readTags(lt.Tags, state),
+    ...readTags(await heldTags(ctx, id)),
   });
 }
 
@@ -519,8 +612,11 @@ const launchTemplate: ResourceHandler = {
     keyName: {},
     vpcSecurityGroupIds: {},
     iamInstanceProfile: { fields: ["arn", "name"] },
-    metadataOptions: { fields: METADATA_FIELDS },
-    blockDeviceMappings: { fields: ["deviceName", "ebs", "noDevice", "virtualName"] },
+    metadataOptions: { fields: METADATA_FIELDS, computedFields: METADATA_FIELDS },
+    blockDeviceMappings: {
+      fields: ["deviceName", "ebs", "noDevice", "virtualName"],
+      computedFields: ["ebs.iops", "ebs.throughput", "ebs.volumeSize", "ebs.volumeType"],
+    },
     userData: {},
     updateDefaultVersion: {},
     defaultVersion: { computed: true },

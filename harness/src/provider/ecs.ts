@@ -18,7 +18,7 @@ async function readTaskDefinition(ctx: HandlerContext, id: string, state: Props)
     arnWithoutRevision: td.taskDefinitionArn?.replace(/:\d+$/, ""),
     revision: td.revision,
     family: td.family,
-    containerDefinitions: keepContainers(state["containerDefinitions"], td.containerDefinitions),
+    containerDefinitions: readContainers(state["containerDefinitions"], td.containerDefinitions),
     taskRoleArn: td.taskRoleArn,
     executionRoleArn: td.executionRoleArn,
     networkMode: td.networkMode,
@@ -27,16 +27,53 @@ async function readTaskDefinition(ctx: HandlerContext, id: string, state: Props)
     memory: td.memory,
     skipDestroy: state["skipDestroy"] ?? false,
     trackLatest: state["trackLatest"] ?? false,
-    ...readTags(
-      got?.tags?.map((t) => ({ Key: t.key, Value: t.value })),
-      state,
-    ),
+    ...readTags(got?.tags?.map((t) => ({ Key: t.key, Value: t.value }))),
   });
 }
 
-/** The state keeps the user's JSON text; an import renders what ECS holds. */
-function keepContainers(userText: unknown, fromAws: unknown): string {
-  return typeof userText === "string" ? userText : JSON.stringify(fromAws ?? []);
+/**
+ * The container definitions ECS holds, as JSON text: the program's own text when it means the same (so no spurious
+ * diff), else what ECS holds (an import, or a revision that differs from the state).
+ */
+function readContainers(userText: unknown, fromAws: unknown): string {
+  const held = JSON.stringify(fromAws ?? []);
+  if (typeof userText !== "string") return held;
+  try {
+    return JSON.stringify(reduceContainers(JSON.parse(userText))) === JSON.stringify(reduceContainers(fromAws ?? []))
+      ? userText
+      : held;
+  } catch {
+    return held;
+  }
+}
+
+/**
+ * Container definitions by meaning, as terraform-provider-aws compares them (`containerDefinitions.reduce`): keys
+ * sorted, empty values dropped, `essential` defaulting to true, a container's `cpu` 0 (ECS's default), a port
+ * mapping's default `tcp` protocol and host port 0 dropped, environment variables in name order.
+ */
+function reduceContainers(v: unknown, key = ""): unknown {
+  if (Array.isArray(v)) {
+    const items = v.map((x) => reduceContainers(x, key)).filter((x) => x !== undefined);
+    if (key === "environment") {
+      items.sort((a, b) => String((a as Props)["name"]).localeCompare(String((b as Props)["name"])));
+    }
+    return items.length > 0 ? items : undefined;
+  }
+  if (v !== null && typeof v === "object") {
+    const o = v as Props;
+    const out: Props = {};
+    for (const k of Object.keys(o).sort()) {
+      if (key === "portMappings" && ((k === "protocol" && o[k] === "tcp") || (k === "hostPort" && o[k] === 0)))
+        continue;
+      if (key === "" && k === "cpu" && o[k] === 0) continue;
+      const r = reduceContainers(o[k], k);
+      if (r !== undefined) out[k] = r;
+    }
+    if (key === "" && out["essential"] === undefined && out["name"] !== undefined) out["essential"] = true;
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
+  return v === null || v === "" ? undefined : v;
 }
 
 const taskDefinition: ResourceHandler = {

@@ -56,12 +56,12 @@ async function readRole(ctx: HandlerContext, id: string, state: Props): Promise<
     createDate: r.CreateDate?.toISOString(),
     path: r.Path,
     assumeRolePolicy: keepText(state["assumeRolePolicy"], decodeDocument(r.AssumeRolePolicyDocument)),
-    description: r.Description ?? state["description"],
+    description: r.Description,
     maxSessionDuration: r.MaxSessionDuration ?? 3600,
     permissionsBoundary: r.PermissionsBoundary?.PermissionsBoundaryArn,
     forceDetachPolicies: state["forceDetachPolicies"] ?? false,
     namePrefix: state["namePrefix"],
-    ...readTags(r.Tags, state),
+    ...readTags(r.Tags),
   });
 }
 
@@ -286,7 +286,7 @@ async function readProfile(ctx: HandlerContext, id: string, state: Props): Promi
     path: p.Path,
     role: p.Roles?.[0]?.RoleName,
     namePrefix: state["namePrefix"],
-    ...readTags(p.Tags, state),
+    ...readTags(p.Tags),
   });
 }
 
@@ -359,12 +359,12 @@ async function readPolicy(ctx: HandlerContext, id: string, state: Props): Promis
     arn: p.Arn,
     name: p.PolicyName,
     path: p.Path,
-    description: p.Description ?? state["description"],
+    description: p.Description,
     policyId: p.PolicyId,
     attachmentCount: p.AttachmentCount ?? 0,
     policy: keepText(state["policy"], decodeDocument(version.PolicyVersion?.Document)),
     namePrefix: state["namePrefix"],
-    ...readTags(p.Tags, state),
+    ...readTags(p.Tags),
   });
 }
 
@@ -450,7 +450,7 @@ async function readUser(ctx: HandlerContext, id: string, state: Props): Promise<
     path: u.Path,
     permissionsBoundary: u.PermissionsBoundary?.PermissionsBoundaryArn,
     forceDestroy: state["forceDestroy"] ?? false,
-    ...readTags(u.Tags, state),
+    ...readTags(u.Tags),
   });
 }
 
@@ -523,11 +523,12 @@ async function readAccessKey(ctx: HandlerContext, id: string, state: Props): Pro
   const k = keys?.AccessKeyMetadata?.find((m) => m.AccessKeyId === id);
   if (!k) return undefined;
   return compact({
-    ...state,
     id,
     user: userName,
     status: k.Status,
     createDate: k.CreateDate?.toISOString(),
+    // Returned by CreateAccessKey only: the real provider keeps it from creation, as here. `pgpKey` is refused.
+    secret: state["secret"],
   });
 }
 

@@ -16,13 +16,19 @@ export const LAMBDA_READY_TIMEOUT_MS = 120_000;
 /** Properties UpdateFunctionConfiguration applies; `code` and `architectures` go through UpdateFunctionCode. */
 const CONFIGURATION = ["role", "runtime", "handler", "description", "timeout", "memorySize", "environment"];
 
+/**
+ * What Lambda holds for the function. Only what GetFunction cannot return comes from the state, as in the real
+ * provider: the deployment package (`code`: Lambda reports its hash and size, `sourceCodeHash` and `sourceCodeSize`,
+ * never the archive) and `publish`, a setting of the provider's own.
+ */
 async function readFunction(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
   const got = await orNotFound(ctx.clients.lambda.send(new lambdaSdk.GetFunctionCommand({ FunctionName: id })));
   const c = got?.Configuration;
   if (!c) return undefined;
   const vars = c.Environment?.Variables;
   return compact({
-    ...state,
+    code: state["code"],
+    publish: state["publish"] ?? false,
     id: c.FunctionName,
     name: c.FunctionName,
     arn: c.FunctionArn,
@@ -32,7 +38,7 @@ async function readFunction(ctx: HandlerContext, id: string, state: Props): Prom
     role: c.Role,
     runtime: c.Runtime,
     handler: c.Handler,
-    description: c.Description ?? state["description"],
+    description: c.Description ?? "",
     timeout: c.Timeout,
     memorySize: c.MemorySize,
     packageType: c.PackageType,
@@ -40,9 +46,9 @@ async function readFunction(ctx: HandlerContext, id: string, state: Props): Prom
     sourceCodeHash: c.CodeSha256,
     sourceCodeSize: c.CodeSize,
     lastModified: c.LastModified,
-    // No variables and no `environment` block read the same: keep what the program said.
-    environment: vars && Object.keys(vars).length > 0 ? { variables: vars } : state["environment"],
-    tags: got?.Tags ?? state["tags"],
+    // No variables reads as no `environment` block, as the real provider flattens it.
+    environment: vars && Object.keys(vars).length > 0 ? { variables: vars } : undefined,
+    tags: got?.Tags && Object.keys(got.Tags).length > 0 ? got.Tags : undefined,
     tagsAll: got?.Tags ?? {},
   });
 }
@@ -113,7 +119,8 @@ const lambdaFunction: ResourceHandler = {
     timeout: { default: 3 },
     memorySize: { default: 128 },
     packageType: { replaces: true, default: "Zip" },
-    architectures: {},
+    // Terraform `Optional` + `Computed`: Lambda reports x86_64 when the program names none.
+    architectures: { computed: true },
     environment: { fields: ["variables"] },
     publish: { default: false },
     tags: {},

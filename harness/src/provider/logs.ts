@@ -26,7 +26,7 @@ async function readLogGroup(ctx: HandlerContext, id: string, state: Props): Prom
         kmsKeyId: g.kmsKeyId,
         logGroupClass: g.logGroupClass ?? "STANDARD",
         skipDestroy: state["skipDestroy"] ?? false,
-        tags: Object.keys(tags).length > 0 || state["tags"] !== undefined ? tags : undefined,
+        tags: Object.keys(tags).length > 0 ? tags : undefined,
         tagsAll: tags,
       });
     }

@@ -83,7 +83,7 @@ function drop(list: string[], key: string): void {
   if (i >= 0) list.splice(i, 1);
 }
 
-async function readProvider(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined> {
+async function readProvider(ctx: HandlerContext, id: string): Promise<Props | undefined> {
   const got = await orNotFound(
     ctx.clients.iam.send(new iamSdk.GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id })),
   );
@@ -94,7 +94,7 @@ async function readProvider(ctx: HandlerContext, id: string, state: Props): Prom
     url: got.Url,
     clientIdLists: got.ClientIDList ?? [],
     thumbprintLists: got.ThumbprintList ?? [],
-    ...readTags(got.Tags, state),
+    ...readTags(got.Tags),
   });
 }
 
@@ -167,7 +167,7 @@ const openIdConnectProvider: ResourceHandler = {
       }),
     );
     const arn = got.OpenIDConnectProviderArn as string;
-    return { id: arn, outs: (await readProvider(ctx, arn, inputs)) ?? {} };
+    return { id: arn, outs: (await readProvider(ctx, arn)) ?? {} };
   },
   read: readProvider,
   async update(ctx, id, olds, news, changed) {
@@ -183,7 +183,7 @@ const openIdConnectProvider: ResourceHandler = {
       );
     }
     if (changed.includes("clientIdLists")) {
-      const held = await readProvider(ctx, id, olds);
+      const held = await readProvider(ctx, id);
       await updateClientIds(ctx, id, strings(held ?? olds, "clientIdLists") ?? [], [
         ...new Set(strings(news, "clientIdLists") ?? []),
       ]);
@@ -196,7 +196,7 @@ const openIdConnectProvider: ResourceHandler = {
         (TagKeys) => iam.send(new iamSdk.UntagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, TagKeys })),
       );
     }
-    return (await readProvider(ctx, id, news)) ?? {};
+    return (await readProvider(ctx, id)) ?? {};
   },
   async delete(ctx, id) {
     await orNotFound(

@@ -96,13 +96,16 @@ export function tagMap(tags: ReadonlyArray<{ Key?: string; Value?: string }> | u
   return out;
 }
 
-/** `tags` and `tagsAll` of a read: AWS's tags, or the state's `tags` when AWS holds none. */
-export function readTags(
-  tags: ReadonlyArray<{ Key?: string; Value?: string }> | undefined,
-  state: Props,
-): { tags: unknown; tagsAll: Record<string, string> } {
+/**
+ * `tags` and `tagsAll` of a read: the tags AWS holds, nothing else (no tags reads as none; the diff treats none and
+ * `{}` alike, as the real provider does), so a tag added or removed out of band shows as drift.
+ */
+export function readTags(tags: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): {
+  tags: Record<string, string> | undefined;
+  tagsAll: Record<string, string>;
+} {
   const held = tagMap(tags);
-  return { tags: Object.keys(held).length > 0 ? held : state["tags"], tagsAll: held };
+  return { tags: Object.keys(held).length > 0 ? held : undefined, tagsAll: held };
 }
 
 /** Tags as AWS's `[{Key, Value}]`, from a map. */

@@ -246,9 +246,13 @@ export class AwsProvider {
     for (const [key, spec] of Object.entries(h.properties)) {
       if (ignoreChanges.some((i) => i === key || i.startsWith(`${key}.`) || i.startsWith(`${key}[`))) continue;
       const nv = news[key];
-      const before = oldInputs?.[key] ?? olds[key];
+      // `olds` are the resource's outputs (on refresh, what the read just found); `oldInputs` what the program said.
+      const held = olds[key];
+      const prior = oldInputs?.[key];
       if (nv === undefined) {
-        if (oldInputs?.[key] !== undefined && !spec.computed) {
+        // The program does not set it. Optional + Computed: the value AWS holds stands. Otherwise a value the program
+        // set before, or one the resource holds (added out of band), is a change, as the real provider plans it.
+        if (!spec.computed && (!isEmpty(prior) || !isEmpty(held))) {
           changes.push(key);
           if (spec.replaces) replaces.push(key);
         }
@@ -257,12 +261,13 @@ export class AwsProvider {
       const unknown = containsUnknown(nv);
       if (
         !unknown &&
-        sameValue(spec, nv, before, spec.computed) &&
-        (olds[key] === undefined || sameValue(spec, nv, olds[key], true))
+        (prior === undefined || sameValue(spec, nv, prior, spec.computed)) &&
+        matchesHeld(spec, nv, held)
       ) {
         continue;
       }
       changes.push(key);
+      const before = prior ?? held;
       if (spec.replaces || (spec.replacingFields && replacingFieldChanged(spec.replacingFields, nv, before, unknown))) {
         replaces.push(key);
       }
@@ -424,6 +429,44 @@ function looseEqual(a: unknown, b: unknown, subset: boolean): boolean {
 function sameValue(spec: PropertySpec, nv: unknown, ov: unknown, subset = false): boolean {
   if (spec.json) return jsonEqual(nv, ov);
   return looseEqual(nv, ov, subset);
+}
+
+/**
+ * Terraform's zero values: unset, null, "", and empty lists and maps (also a block whose every field is empty) mean
+ * the same, as the real (SDKv2) provider plans them: `tags: {}` and no `tags` are no change.
+ */
+function isEmpty(v: unknown): boolean {
+  if (v === undefined || v === null || v === "") return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v === "object") return Object.values(v as Props).every(isEmpty);
+  return false;
+}
+
+/**
+ * Whether the value the resource holds is what the program says. Every field counts both ways (a tag added out of
+ * band is drift, as is one removed), except a block's fields the program leaves out that the spec lists in
+ * `computedFields` (AWS fills them in).
+ */
+function matchesHeld(spec: PropertySpec, nv: unknown, held: unknown): boolean {
+  if (spec.json) return isEmpty(held) ? isEmpty(nv) : jsonEqual(nv, held);
+  return sameHeld(nv, held, spec.computedFields ?? [], "");
+}
+
+function sameHeld(nv: unknown, held: unknown, computedFields: readonly string[], path: string): boolean {
+  if (isEmpty(nv) || isEmpty(held)) return isEmpty(nv) && isEmpty(held);
+  if (Array.isArray(nv) && Array.isArray(held)) {
+    return nv.length === held.length && nv.every((x, i) => sameHeld(x, held[i], computedFields, path));
+  }
+  if (typeof nv === "object" && typeof held === "object" && !Array.isArray(nv) && !Array.isArray(held)) {
+    const n = nv as Props;
+    const h = held as Props;
+    return [...new Set([...Object.keys(n), ...Object.keys(h)])].every((k) => {
+      const field = path === "" ? k : `${path}.${k}`;
+      if (n[k] === undefined) return computedFields.includes(field) || isEmpty(h[k]);
+      return sameHeld(n[k], h[k], computedFields, field);
+    });
+  }
+  return looseEqual(nv, held, false);
 }
 
 function replacingFieldChanged(fields: readonly string[], nv: unknown, ov: unknown, unknown: boolean): boolean {

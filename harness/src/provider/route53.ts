@@ -75,7 +75,7 @@ async function readZone(ctx: HandlerContext, id: string, state: Props): Promise<
     // The SOA record's first field is the primary name server.
     primaryNameServer: soa?.ResourceRecords?.[0]?.Value?.split(" ")[0],
     forceDestroy: state["forceDestroy"] ?? false,
-    ...readTags(tags.ResourceTagSet?.Tags, state),
+    ...readTags(tags.ResourceTagSet?.Tags),
   });
 }
 

@@ -55,7 +55,7 @@ async function readBucket(ctx: HandlerContext, id: string, state: Props): Promis
     region,
     bucketRegion: region,
     forceDestroy: state["forceDestroy"] ?? false,
-    tags: Object.keys(held).length > 0 ? held : state["tags"],
+    tags: Object.keys(held).length > 0 ? held : undefined,
     tagsAll: held,
   });
 }

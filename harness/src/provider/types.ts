@@ -19,6 +19,14 @@ export interface PropertySpec {
   readonly json?: boolean;
   /** Sub-properties of an object (or of each element of a list of objects); changes of these replace. @default - None. */
   readonly replacingFields?: readonly string[];
+  /**
+   * Fields of an object (or of each object of a list; nested fields dotted, `ebs.iops`) that AWS fills in when the
+   * program leaves them out: Terraform `Optional` + `Computed` fields, and `Computed` ones such as a volume id. The
+   * diff ignores such a field when the program does not set it; any other field the resource holds that the program
+   * does not set (a tag added out of band) is a change, as the real provider plans it.
+   * @default - None: every field counts.
+   */
+  readonly computedFields?: readonly string[];
   /** Sub-properties accepted in an object (or list of objects); anything else is refused. @default - Any. */
   readonly fields?: readonly string[];
 }
