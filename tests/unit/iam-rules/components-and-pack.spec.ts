@@ -7,6 +7,7 @@ import { privilegeEscalationActions } from "@keyless/iam-rules";
 import { leastPrivilege } from "@keyless/policy-pack/policies";
 import * as aws from "@pulumi/aws";
 import fc from "fast-check";
+import { propertyParameters } from "../../support/fast-check";
 import { type OracleAction, oracleActions, referenceMatches } from "../../support/iam-oracle";
 import { useMocks } from "../../support/mocks";
 import { createStackValidationArgs, runStackPolicy, type StackResourceSpec } from "../../support/policy";
@@ -105,7 +106,7 @@ describe("iam-rules: the components and the pack agree", function () {
           assert.deepEqual(pack, expectedPack, `pack on ${pattern}`);
         },
       ),
-      { numRuns: 300 },
+      propertyParameters(300),
     );
   });
 
@@ -128,7 +129,7 @@ describe("iam-rules: the components and the pack agree", function () {
           assert.deepEqual(pack, [], `pack on ${pattern}`);
         }
       }),
-      { numRuns: 200 },
+      propertyParameters(200),
     );
   });
 
@@ -185,7 +186,7 @@ describe("iam-rules: the components and the pack agree", function () {
             assert.deepEqual(pack, unbounded ? ["privilege escalation"] : [], `pack: ${action} on ${resource}`);
           },
         ),
-        { numRuns: 300 },
+        propertyParameters(300),
       );
     });
 
@@ -208,7 +209,7 @@ describe("iam-rules: the components and the pack agree", function () {
             );
           },
         ),
-        { numRuns: 200 },
+        propertyParameters(200),
       );
     });
   });

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { isUnboundedResource, unboundedWrites, wildcardMatches } from "@keyless/iam-rules";
 import fc from "fast-check";
+import { propertyParameters } from "../../support/fast-check";
 import { oracleActions } from "../../support/iam-oracle";
 
 describe("iam-rules: isUnboundedResource", () => {
@@ -92,7 +93,7 @@ describe("iam-rules: isUnboundedResource", () => {
             if (unbounded) assert.ok(wildcardMatches(pattern, concrete), `${pattern} matches ${concrete}`);
           },
         ),
-        { numRuns: 1000 },
+        propertyParameters(1000),
       );
     });
   });
