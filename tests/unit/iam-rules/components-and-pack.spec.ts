@@ -61,6 +61,37 @@ describe("iam-rules: the components and the pack agree", function () {
   });
   afterEach(() => mocks.settle());
 
+  it("accept the format of every action iam-data names: all of them, not a sample", () => {
+    // GIVEN every action of every service, one statement per service in one role (Deny statements, so that only the
+    // format is judged: an Allow of a write on "*" is refused for another reason)
+    const byService = new Map<string, string[]>();
+    for (const a of actions) byService.set(a.service, [...(byService.get(a.service) ?? []), `${a.service}:${a.name}`]);
+    const lists = [...byService.values()];
+    const refused: string[] = [];
+    for (;;) {
+      // WHEN the component validates them (it stops at the first refusal: take that action out and go on)
+      try {
+        new WorkloadRole(`all-actions-${refused.length}`, {
+          service: "ec2",
+          statements: lists.map((list) => ({ effect: "Deny", actions: list, resources: ["*"] })),
+        });
+        break;
+      } catch (err) {
+        const at =
+          err instanceof KeylessValidationError ? /^statements\[(\d+)\]\.actions\[(\d+)\]$/.exec(err.argument) : null;
+        if (at === null) throw err;
+        const [s, i] = [Number(at[1]), Number(at[2])];
+        refused.push(`${lists[s]![i]} (${(err as KeylessValidationError).code})`);
+        lists[s] = lists[s]!.filter((_, j) => j !== i);
+      }
+    }
+    // THEN none is refused
+    assert.deepEqual(refused, []);
+    const checked = lists.reduce((n, list) => n + list.length, 0);
+    assert.equal(checked, actions.length);
+    assert.ok(checked > 20_000, `${checked} actions checked`);
+  });
+
   it("classify every action, with or without wildcards, as iam-data does, on Resource *", async () => {
     await fc.assert(
       fc.asyncProperty(
