@@ -61,6 +61,8 @@ const publisher = new GitHubActionsRole(
 export const instanceId = reader.instanceId;
 export const instanceProfile = reader.instanceProfileName;
 export const roleArn = reader.role?.arn;
+// What the instance's identity is compared with: the role the stack made, not what the metadata service serves.
+export const roleName = reader.role?.name;
 export const ciRepository = repository;
 export const ciRoleArn = publisher.roleArn;
 export const githubProvider = github.arn;

@@ -74,11 +74,16 @@ async function showAwsCli(testing, imds, bucket) {
   }
 }
 
-/** What the instance's software sees: the identity its SDK obtains through the metadata service, and the refusal of IMDSv1. */
-async function showIdentity(testing, imds) {
+/**
+ * What the instance's software sees: the identity its SDK obtains through the metadata service. It must be a session
+ * of the role the stack made (its outputs), not merely of whatever role the metadata service read and serves.
+ */
+async function showIdentity(testing, imds, { roleArn, roleName, instanceId }) {
   const who = await testing.callerIdentityThroughImds(imds.endpoint);
-  if (!who.fromInstanceMetadata || !who.temporary || !who.arn.includes(`:assumed-role/${imds.roleName}/`)) {
-    throw new Error(`the SDK's default chain did not answer with the instance role: ${who.arn}`);
+  const account = String(roleArn).split(":")[4];
+  const expected = `arn:aws:sts::${account}:assumed-role/${roleName}/${instanceId}`;
+  if (!who.fromInstanceMetadata || !who.temporary || who.arn !== expected) {
+    throw new Error(`the SDK's default chain answered ${who.arn}, not the stack's instance role (${expected})`);
   }
   show("identity", `${who.arn}  (${who.durationMs} ms)`);
   show("", "AWS SDK v3 default chain, no key in its environment: IMDSv2 token → iam/security-credentials → STS");
@@ -180,8 +185,7 @@ async function main() {
     const up = await step("pulumi up", () => stack.up({ policyPacks: [POLICY_PACK] }));
     for (const v of up.violations) console.log(`   ${violationLine(v)}`);
     if (up.violations.length > 0) throw new Error("the demo program must pass the keyless-aws pack at up too");
-    const { instanceId, instanceProfile, roleArn } = up.outputs;
-    const roleName = String(roleArn).split("/").pop();
+    const { instanceId, instanceProfile, roleArn, roleName } = up.outputs;
 
     title("what AWS says, read back with the AWS SDK");
     await testing.assertRoleTrusts(roleName, "ec2.amazonaws.com");
@@ -201,20 +205,24 @@ async function main() {
     const tokenless = await fetch(`${imds.endpoint}/latest/meta-data/iam/security-credentials/`);
     show("IMDSv1", `a request without a token is refused: HTTP ${tokenless.status}`);
     if (tokenless.status !== 401) throw new Error(`IMDS answered a token-less request with ${tokenless.status}`);
-    const before = await showIdentity(testing, imds);
+    const before = await showIdentity(testing, imds, { roleArn, roleName, instanceId });
     await showAwsCli(testing, imds, REPORTS_BUCKET);
 
     title("role rotation: the workload moves to a new role");
     await stack.stack.setConfig("roleGeneration", { value: "2" });
     const rotated = await step("pulumi up (roleGeneration 2)", () => stack.up({ policyPacks: [POLICY_PACK] }));
     const newProfile = rotated.outputs.instanceProfile;
-    const newRole = String(rotated.outputs.roleArn).split("/").pop();
+    const newRole = rotated.outputs.roleName;
     await testing.assertInstanceProfileAssociation(instanceId, newProfile);
     await testing.assertProfileHoldsRole(newProfile, newRole);
     if (newProfile === instanceProfile) throw new Error("a role change must associate a new instance profile");
     show("profile", `${instanceProfile} → ${newProfile} (a new profile associated, not the role swapped inside it)`);
     await imds.refresh();
-    const after = await showIdentity(testing, imds);
+    const after = await showIdentity(testing, imds, {
+      roleArn: rotated.outputs.roleArn,
+      roleName: newRole,
+      instanceId,
+    });
     if (after.arn === before.arn) throw new Error("the identity did not change with the role");
 
     title("CI without a key: a GitHub Actions job gets its role through OIDC");

@@ -6,7 +6,14 @@ import {
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { GetInstanceProfileCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { parseTrustPolicy, principalIdentifiers, trustNames } from "@keyless/iam-rules";
+import {
+  parseTrustPolicy,
+  principalIdentifiers,
+  statementLabel,
+  type TrustPolicy,
+  TrustPolicyError,
+  trustNames,
+} from "@keyless/iam-rules";
 import { localStackClientConfig } from "./localstack";
 
 /** Thrown when what LocalStack holds differs from what the test expects. */
@@ -33,11 +40,104 @@ export async function trustedServices(roleName: string): Promise<string[]> {
   return [...new Set(named)].filter((service) => trustNames(policy, { service }, "sts:AssumeRole"));
 }
 
-/** Asserts that the role trusts exactly `service` (for example `ec2.amazonaws.com`). */
-export async function assertRoleTrusts(roleName: string, service: string): Promise<void> {
-  const services = await trustedServices(roleName);
-  if (services.length !== 1 || services[0] !== service) {
-    fail(`role ${roleName} must trust exactly ${service}; it trusts [${services.join(", ")}].`);
+/** What {@link assertRoleTrusts} expects of a role's trust besides the service it names. */
+export interface ExpectedTrust {
+  /**
+   * The actions the service may call on the role, compared as a set (case-insensitively, as IAM reads actions).
+   * @default ["sts:AssumeRole"]
+   */
+  readonly actions?: readonly string[];
+  /**
+   * The conditions each statement carries, as IAM's `Condition` block, for example
+   * `{ StringEquals: { "aws:SourceAccount": "111122223333" } }`: compared as sets of operator, key and values.
+   * @default - No condition.
+   */
+  readonly conditions?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+}
+
+/** `Operator key=[values]`, values sorted: one condition as a comparable text. */
+const conditionText = (c: { operator: string; key: string; values: readonly string[] }): string =>
+  `${c.operator} ${c.key.toLowerCase()}=${JSON.stringify([...c.values].sort())}`;
+
+/**
+ * Where a trust policy differs from one that lets exactly `service` assume the role for `expected.actions` under
+ * `expected.conditions`: one line per difference, never a condition's value. Read with iam-rules' trust module.
+ */
+function trustDifferences(document: string, service: string, expected: ExpectedTrust = {}): string[] {
+  let policy: TrustPolicy;
+  try {
+    policy = parseTrustPolicy(document);
+  } catch (err) {
+    return [err instanceof TrustPolicyError ? err.message : "the trust policy could not be read"];
+  }
+  const out: string[] = policy.duplicates.map(
+    (d) => `${d.path} writes \`${d.member}\` twice (IAM keeps only the last)`,
+  );
+  const actions = [...new Set((expected.actions ?? ["sts:AssumeRole"]).map((a) => a.toLowerCase()))].sort();
+  const conditions = parseTrustPolicy({
+    Statement: { Effect: "Allow", Principal: "*", Action: "*", Condition: expected.conditions ?? {} },
+  }).statements[0]!.conditions.map(conditionText);
+  for (const s of policy.statements) {
+    const at = statementLabel(s);
+    if (s.effect !== "Allow") out.push(`${at} is a Deny`);
+    if (s.notPrincipal !== undefined) out.push(`${at} has a NotPrincipal (it names everyone it does not list)`);
+    const block = s.principal ?? s.notPrincipal;
+    if (block === "*") out.push(`${at} names every principal ("*")`);
+    else if (block !== undefined) {
+      for (const [type, ids] of Object.entries(block)) {
+        for (const id of ids) {
+          const wanted = type.toLowerCase() === "service" && id.toLowerCase() === service.toLowerCase();
+          if (!wanted) out.push(`${at} names ${type} ${JSON.stringify(id)}`);
+        }
+      }
+    }
+    if (s.notActions !== undefined) out.push(`${at} has a NotAction (it allows every other action)`);
+    const got = [...new Set((s.actions ?? []).map((a) => a.toLowerCase()))].sort();
+    if (s.actions !== undefined && got.join() !== actions.join()) {
+      out.push(`${at} allows [${got.join(", ")}], not [${actions.join(", ")}]`);
+    }
+    const have = s.conditions.map(conditionText);
+    const extra = s.conditions.filter((c) => !conditions.includes(conditionText(c)));
+    const missing = conditions.filter((c) => !have.includes(c)).map((c) => c.slice(0, c.indexOf("=")));
+    if (extra.length > 0) {
+      out.push(`${at} has conditions not expected: ${extra.map((c) => `${c.operator} ${c.key}`).join(", ")}`);
+    }
+    if (missing.length > 0) out.push(`${at} lacks the expected conditions ${missing.join(", ")}`);
+  }
+  // And by iam-rules' evaluation: the service is named for every expected action.
+  for (const action of actions) {
+    if (!trustNames(policy, { service }, action)) out.push(`no statement lets ${service} call ${action}`);
+  }
+  return out;
+}
+
+/**
+ * Asserts that the role trusts exactly `service` (for example `ec2.amazonaws.com`): its whole trust policy, as IAM
+ * holds it, is Allow statements whose only principal is that service, for exactly `expected.actions`, each with
+ * exactly `expected.conditions`. Anything more fails: another principal of any kind (`{"AWS": "*"}`, an account, a
+ * federated provider, another service, `"*"`), a `NotPrincipal` or `NotAction`, a Deny, a condition not expected, a
+ * member written twice. The document is read and judged by iam-rules' trust module (`parseTrustPolicy`,
+ * `trustNames`). The message lists every difference, naming statements by Sid or index; never a condition's value.
+ *
+ * @param roleName - the role's name
+ * @param service - the service principal, for example `ec2.amazonaws.com`
+ * @param expected - the actions and conditions the trust holds @default - `sts:AssumeRole`, no condition
+ * @throws {@link LocalStackAssertionError} when the trust differs.
+ * @example
+ * ```ts
+ * await assertRoleTrusts(roleName, "ec2.amazonaws.com");
+ * await assertRoleTrusts(podRole, "pods.eks.amazonaws.com", { actions: ["sts:AssumeRole", "sts:TagSession"] });
+ * await assertRoleTrusts(taskRole, "ecs-tasks.amazonaws.com", {
+ *   conditions: { StringEquals: { "aws:SourceAccount": "000000000000" } },
+ * });
+ * ```
+ */
+export async function assertRoleTrusts(roleName: string, service: string, expected: ExpectedTrust = {}): Promise<void> {
+  const iam = new IAMClient(localStackClientConfig());
+  const got = await iam.send(new GetRoleCommand({ RoleName: roleName }));
+  const differences = trustDifferences(got.Role?.AssumeRolePolicyDocument ?? "{}", service, expected);
+  if (differences.length > 0) {
+    fail(`role ${roleName} must trust exactly ${service}: ${differences.join("; ")}.`);
   }
 }
 

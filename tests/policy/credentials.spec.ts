@@ -18,7 +18,7 @@ import {
   typeToken,
   UNKNOWN,
 } from "../support/policy";
-import { assertNoSecrets, check, credentials } from "../support/policy-credentials";
+import { assertNoSecrets, check, credentials, plainSessionToken } from "../support/policy-credentials";
 
 const creds = credentials();
 const dirty = `#!/bin/bash\nexport AWS_ACCESS_KEY_ID=${creds.accessKeyId}\nexport AWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}\n`;
@@ -86,6 +86,28 @@ describe("#no-static-credentials-in-user-data", () => {
   it("never repeats the secret (values marked secret reach policies in plain text)", async () => {
     const o = await run(aws.ec2.Instance, { userData: dirty, userDataBase64: b64(gzipSync(dirty)) });
     check(o.violations.length === 2, `${o.violations.length} violations`);
+    assertNoSecrets(JSON.stringify(o.violations), "violation messages");
+  });
+
+  it("shows no character of a session token in its messages", async () => {
+    // GIVEN user data holding temporary credentials: STS's token, and one without the prefix, found by its name
+    const temporary = credentials(undefined, "ASIA");
+    const plain = plainSessionToken();
+    const script =
+      `#!/bin/bash\nexport AWS_ACCESS_KEY_ID=${temporary.accessKeyId}\nexport AWS_SECRET_ACCESS_KEY=${temporary.secretAccessKey}\n` +
+      `export AWS_SESSION_TOKEN=${temporary.sessionToken}\naws_session_token = ${plain}\n`;
+    // WHEN the policy judges it, raw and gzipped
+    const o = await run(aws.ec2.Instance, { userData: script, userDataBase64: b64(gzipSync(script)) });
+    // THEN both fields are flagged for the tokens, and no message holds any of a token's first or last four characters
+    const messages = o.violations.map((v) => v.message);
+    check(
+      messages.length === 2 && messages.every((m) => (m.match(/AWS session token at/g) ?? []).length === 2),
+      "both fields flagged, each for two session tokens",
+    );
+    for (const token of [temporary.sessionToken, plain, temporary.secretAccessKey]) {
+      const shown = messages.some((m) => m.includes(token.slice(0, 4)) || m.includes(token.slice(-4)));
+      check(!shown, "a message shows four characters of a session token or a secret key");
+    }
     assertNoSecrets(JSON.stringify(o.violations), "violation messages");
   });
 
@@ -217,6 +239,28 @@ describe("#no-static-credentials-in-environment", () => {
     assertHasViolation(await run(aws.lambda.Function, { environment: UNKNOWN }, { failOnUnknown: true }), {
       message: "is unknown during preview",
     });
+  });
+
+  it("shows no character of a session token in its messages", async () => {
+    // GIVEN a Lambda function whose variables hold a session token, with STS's prefix and without
+    const props = happyLambda();
+    const temporary = credentials(undefined, "ASIA");
+    const plain = plainSessionToken();
+    Object.assign(props.environment.variables as Record<string, string>, {
+      AWS_SESSION_TOKEN: temporary.sessionToken,
+      AWS_SECURITY_TOKEN: plain,
+    });
+    // WHEN / THEN it is flagged, and the message holds none of either token's first or last four characters
+    const o = await run(aws.lambda.Function, props);
+    const message = o.violations.map((v) => v.message).join("\n");
+    check(/AWS session token/.test(message), "the token is flagged");
+    for (const token of [temporary.sessionToken, plain]) {
+      check(
+        !message.includes(token.slice(0, 4)) && !message.includes(token.slice(-4)),
+        "a message shows four characters of a session token",
+      );
+    }
+    assertNoSecrets(message, "violations");
   });
 
   it("is not applicable to other types", async () => {

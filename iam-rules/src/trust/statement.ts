@@ -24,6 +24,13 @@ export function statementCoversAction(s: TrustStatement, action: string): boolea
   return s.actions !== undefined ? listed(s.actions) : !listed(s.notActions);
 }
 
-/** How messages name a statement: by its Sid, else by its index. @internal */
+/**
+ * How messages name a statement: by its Sid, else by its index in the policy.
+ *
+ * @example
+ * ```ts
+ * statementLabel(parseTrustPolicy(doc).statements[0]); // 'statement "Ec2"', or "statement 0" without a Sid
+ * ```
+ */
 export const statementLabel = (s: TrustStatement): string =>
   s.sid !== undefined ? `statement "${s.sid}"` : `statement ${s.index}`;

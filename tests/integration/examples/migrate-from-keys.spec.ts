@@ -12,7 +12,14 @@ import {
   TestStack,
 } from "@keyless/testing";
 import { assertNoSecrets, check, credentials } from "../../support/policy-credentials";
-import { assertInstanceOnRole, EXAMPLES, grants, inlineStatements, POLICY_PACK } from "./support";
+import {
+  assertInstanceOnRole,
+  assertSecondUpChangesNothing,
+  EXAMPLES,
+  grants,
+  inlineStatements,
+  POLICY_PACK,
+} from "./support";
 
 const BUCKET = "keyless-migration-reports";
 
@@ -107,8 +114,11 @@ describe("examples/migrate-from-keys", function () {
       }
       assert.deepEqual(grants(await inlineStatements(role)), [
         `s3:GetObject arn:aws:s3:::${BUCKET}/reports/*`,
-        `s3:ListBucket arn:aws:s3:::${BUCKET}`,
+        `s3:ListBucket arn:aws:s3:::${BUCKET} when StringLike s3:prefix ["reports/*"]`,
       ]);
+
+      // The migrated program is settled: a second up with the pack changes nothing.
+      await assertSecondUpChangesNothing(after);
 
       // 4. Remove the user's keys: the legacy program goes, and IAM no longer knows the user or its keys.
       await before.destroy();

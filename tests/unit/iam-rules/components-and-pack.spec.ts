@@ -7,6 +7,7 @@ import { privilegeEscalationActions } from "@keyless/iam-rules";
 import { leastPrivilege } from "@keyless/policy-pack/policies";
 import * as aws from "@pulumi/aws";
 import fc from "fast-check";
+import { propertyParameters } from "../../support/fast-check";
 import { type OracleAction, oracleActions, referenceMatches } from "../../support/iam-oracle";
 import { useMocks } from "../../support/mocks";
 import { createStackValidationArgs, runStackPolicy, type StackResourceSpec } from "../../support/policy";
@@ -60,6 +61,37 @@ describe("iam-rules: the components and the pack agree", function () {
   });
   afterEach(() => mocks.settle());
 
+  it("accept the format of every action iam-data names: all of them, not a sample", () => {
+    // GIVEN every action of every service, one statement per service in one role (Deny statements, so that only the
+    // format is judged: an Allow of a write on "*" is refused for another reason)
+    const byService = new Map<string, string[]>();
+    for (const a of actions) byService.set(a.service, [...(byService.get(a.service) ?? []), `${a.service}:${a.name}`]);
+    const lists = [...byService.values()];
+    const refused: string[] = [];
+    for (;;) {
+      // WHEN the component validates them (it stops at the first refusal: take that action out and go on)
+      try {
+        new WorkloadRole(`all-actions-${refused.length}`, {
+          service: "ec2",
+          statements: lists.map((list) => ({ effect: "Deny", actions: list, resources: ["*"] })),
+        });
+        break;
+      } catch (err) {
+        const at =
+          err instanceof KeylessValidationError ? /^statements\[(\d+)\]\.actions\[(\d+)\]$/.exec(err.argument) : null;
+        if (at === null) throw err;
+        const [s, i] = [Number(at[1]), Number(at[2])];
+        refused.push(`${lists[s]![i]} (${(err as KeylessValidationError).code})`);
+        lists[s] = lists[s]!.filter((_, j) => j !== i);
+      }
+    }
+    // THEN none is refused
+    assert.deepEqual(refused, []);
+    const checked = lists.reduce((n, list) => n + list.length, 0);
+    assert.equal(checked, actions.length);
+    assert.ok(checked > 20_000, `${checked} actions checked`);
+  });
+
   it("classify every action, with or without wildcards, as iam-data does, on Resource *", async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -105,7 +137,7 @@ describe("iam-rules: the components and the pack agree", function () {
           assert.deepEqual(pack, expectedPack, `pack on ${pattern}`);
         },
       ),
-      { numRuns: 300 },
+      propertyParameters(300),
     );
   });
 
@@ -128,7 +160,7 @@ describe("iam-rules: the components and the pack agree", function () {
           assert.deepEqual(pack, [], `pack on ${pattern}`);
         }
       }),
-      { numRuns: 200 },
+      propertyParameters(200),
     );
   });
 
@@ -185,7 +217,7 @@ describe("iam-rules: the components and the pack agree", function () {
             assert.deepEqual(pack, unbounded ? ["privilege escalation"] : [], `pack: ${action} on ${resource}`);
           },
         ),
-        { numRuns: 300 },
+        propertyParameters(300),
       );
     });
 
@@ -208,7 +240,7 @@ describe("iam-rules: the components and the pack agree", function () {
             );
           },
         ),
-        { numRuns: 200 },
+        propertyParameters(200),
       );
     });
   });

@@ -9,14 +9,16 @@ import {
   requestContext,
 } from "@keyless/iam-rules";
 import fc from "fast-check";
+import { propertyParameters } from "../../support/fast-check";
 import { referenceCondition, referenceEvaluate } from "../../support/trust-reference";
 
 // Property tests: iam-rules' evaluateTrust against the reference evaluator written from IAM's documentation
 // (tests/support/trust-reference.ts). Small alphabets, so that generated policies and requests collide often: the
 // same account, role, key or value on both sides, in another case, with and without wildcards.
 
-/** Runs of each property; `TRUST_RUNS` raises it for a longer search. */
-const RUNS = Number(process.env["TRUST_RUNS"] ?? 10_000);
+/** The suite's seed and 10 000 runs of each property; `KEYLESS_FC_RUNS=20` searches 200 000. */
+const PARAMETERS = propertyParameters(10_000);
+const RUNS = PARAMETERS.numRuns ?? 10_000;
 
 const ACCOUNTS = ["111122223333", "444455556666"] as const;
 const PROVIDERS = [
@@ -245,7 +247,7 @@ const asText = (doc: unknown, encoded: boolean): string =>
   encoded ? encodeURIComponent(JSON.stringify(doc)) : JSON.stringify(doc, null, 2);
 
 describe("iam-rules: evaluateTrust against the reference evaluator (property tests)", function () {
-  // About 0.2 ms a run on a shared runner; the default 20 s would stop a long search (TRUST_RUNS).
+  // About 0.2 ms a run on a shared runner; the default 20 s would stop a long search (KEYLESS_FC_RUNS).
   this.timeout(Math.max(20_000, RUNS));
 
   it(`agrees on allowed, decision and deciding statements for ${RUNS} generated policies and requests`, () => {
@@ -259,7 +261,7 @@ describe("iam-rules: evaluateTrust against the reference evaluator (property tes
         assert.equal(actual.allowed, expected.decision === "Allow");
         assert.deepEqual(actual.statements, expected.statements);
       }),
-      { numRuns: RUNS },
+      PARAMETERS,
     );
     // THEN the generators reach every outcome often enough for the agreement to mean something
     for (const [decision, count] of Object.entries(seen)) {
@@ -283,7 +285,7 @@ describe("iam-rules: evaluateTrust against the reference evaluator (property tes
         seen[String(actual) as keyof typeof seen]++;
         assert.equal(actual === undefined ? "unknown" : actual, expected, `${op} ${key} ${JSON.stringify(values)}`);
       }),
-      { numRuns: RUNS },
+      PARAMETERS,
     );
     for (const [result, count] of Object.entries(seen)) {
       assert.ok(count > RUNS / 20, `only ${count} of ${RUNS} conditions came out ${result}`);

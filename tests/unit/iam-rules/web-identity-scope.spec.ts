@@ -8,6 +8,7 @@ import {
   webIdentityTrustFindings,
 } from "@keyless/iam-rules";
 import fc from "fast-check";
+import { propertyParameters } from "../../support/fast-check";
 
 const ACCOUNT = "111122223333";
 const GITHUB = "token.actions.githubusercontent.com";
@@ -548,7 +549,7 @@ describe("iam-rules: webIdentityTrustFindings", () => {
             assert.equal(evaluateTrust(policy, foreign).allowed, false);
           },
         ),
-        { numRuns: 300 },
+        propertyParameters(300),
       );
     });
 
@@ -561,7 +562,7 @@ describe("iam-rules: webIdentityTrustFindings", () => {
           });
           assert.deepEqual(codes(policy), [], policy);
         }),
-        { numRuns: 200 },
+        propertyParameters(200),
       );
     });
 
@@ -576,7 +577,7 @@ describe("iam-rules: webIdentityTrustFindings", () => {
           );
           assert.match(found[0]!.message, /the owner( and repository are| is) open/);
         }),
-        { numRuns: 300 },
+        propertyParameters(300),
       );
     });
 
@@ -596,7 +597,7 @@ describe("iam-rules: webIdentityTrustFindings", () => {
             assert.equal(found[0]?.awsRefuses, index === 0 && loose === "*");
           },
         ),
-        { numRuns: 300 },
+        propertyParameters(300),
       );
     });
 
@@ -625,7 +626,7 @@ describe("iam-rules: webIdentityTrustFindings", () => {
             }
           },
         ),
-        { numRuns: 500 },
+        propertyParameters(500),
       );
     });
 
@@ -638,7 +639,7 @@ describe("iam-rules: webIdentityTrustFindings", () => {
             `"StringLike":{"${GITHUB}:sub":${JSON.stringify(first)},"${GITHUB}:sub":${JSON.stringify(last)}}}}]}`;
           assert.deepEqual(codes(policy), [Code.DuplicateMember]);
         }),
-        { numRuns: 100 },
+        propertyParameters(100),
       );
     });
   });

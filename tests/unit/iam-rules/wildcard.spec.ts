@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { wildcardMatches } from "@keyless/iam-rules";
 import fc from "fast-check";
+import { propertyParameters } from "../../support/fast-check";
 import { referenceMatches as reference } from "../../support/iam-oracle";
 
 describe("iam-rules: wildcardMatches", () => {
@@ -34,7 +35,7 @@ describe("iam-rules: wildcardMatches", () => {
         fc.string({ unit: fc.constantFrom("a", "b", ":", "/", "B"), maxLength: 16 }),
         (p, t) => assert.equal(wildcardMatches(p, t), reference(p, t), `${p} vs ${t}`),
       ),
-      { numRuns: 2000 },
+      propertyParameters(2000),
     );
   });
 
@@ -44,7 +45,7 @@ describe("iam-rules: wildcardMatches", () => {
       fc.property(fc.string({ unit, maxLength: 8 }), fc.string({ unit, maxLength: 10 }), (p, t) =>
         assert.equal(wildcardMatches(p, t), reference(p, t), `${p} vs ${t}`),
       ),
-      { numRuns: 3000 },
+      propertyParameters(3000),
     );
   });
 
@@ -68,7 +69,7 @@ describe("iam-rules: wildcardMatches", () => {
         fc.property(fc.string({ unit, maxLength: 8 }), fc.string({ unit, maxLength: 10 }), (p, t) =>
           assert.equal(wildcardMatches(p, t, { caseSensitive: true }), reference(p, t, true), `${p} vs ${t}`),
         ),
-        { numRuns: 3000 },
+        propertyParameters(3000),
       );
     });
   });

@@ -203,6 +203,35 @@ describe("keyless-scan output and suppression", () => {
       check(next.status === 1 && flagged.length === 1 && flagged[0]?.file === "new.sh", next.stdout);
     });
 
+    it("accepts a baselined key in its own file only: the same key in another file is a new finding", () => {
+      // GIVEN a key accepted into a baseline where it is
+      const d = mkdtempSync(path.join(dir, "moved-"));
+      const key = credentials().accessKeyId;
+      writeFileSync(path.join(d, "accepted.sh"), `export AWS_ACCESS_KEY_ID=${key}\n`);
+      const baseline = path.join(dir, `baseline-${path.basename(d)}.json`);
+      check(keylessScan(["--write-baseline", baseline, "."], d).status === 0, "baseline written");
+      // WHEN the same key is pasted into another file, and the first file moves
+      writeFileSync(path.join(d, "pasted.sh"), `# copied\nexport AWS_ACCESS_KEY_ID=${key}\n`);
+      const moved = path.join(d, "sub");
+      mkdirSync(moved);
+      writeFileSync(path.join(moved, "accepted.sh"), readFileSync(path.join(d, "accepted.sh")));
+      rmSync(path.join(d, "accepted.sh"));
+      const run = keylessScan(["--baseline", baseline, "--json", "."], d);
+      // THEN both are reported: a baseline entry is the key at its path (gitleaks' fingerprint holds the file too)
+      const flagged = (JSON.parse(run.stdout) as { file: string; findings: unknown[] }[])
+        .filter((e) => e.findings.length > 0)
+        .map((e) => e.file)
+        .sort();
+      check(run.status === 1, `exit ${run.status}`);
+      check(flagged.join() === "pasted.sh,sub/accepted.sh", `flagged: ${flagged.join()}`);
+      // and the file where it was accepted, unchanged but for a line above, still is
+      writeFileSync(path.join(d, "sub", "accepted.sh"), "");
+      writeFileSync(path.join(d, "accepted.sh"), `#!/bin/bash\n\nexport AWS_ACCESS_KEY_ID=${key}\n`);
+      rmSync(path.join(d, "pasted.sh"));
+      const back = keylessScan(["--baseline", baseline, "."], d);
+      check(back.status === 0 && /1 in the baseline/.test(back.stderr), `${back.stdout}${back.stderr}`);
+    });
+
     it("names --baseline when its file is missing or is not a baseline", () => {
       const missing = keylessScan(["--baseline", "nope.json", "."], dir);
       check(

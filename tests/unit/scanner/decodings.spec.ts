@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { type Finding, formatFinding, scan } from "@keyless/scanner";
 import fc from "fast-check";
+import { propertyParameters } from "../../support/fast-check";
 import {
   assertNoSecrets,
   base64Chars,
@@ -285,7 +286,7 @@ describe("decodings", () => {
           const inputs = [bytes, `echo ${bytes.toString("base64")} | base64 -d > /opt/blob\n`, bytes.toString("hex")];
           return inputs.every((input) => scan(input).length === 0);
         }),
-        { numRuns: 200 },
+        propertyParameters(200),
       );
     });
 

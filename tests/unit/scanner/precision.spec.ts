@@ -3,6 +3,7 @@
 // is derived from a seed inside the property, so a counterexample shows a seed, never a key.
 import { formatFinding, keyIdPlaceholder, scan } from "@keyless/scanner";
 import fc from "fast-check";
+import { propertyParameters } from "../../support/fast-check";
 import {
   accessKeyId,
   assertNoSecrets,
@@ -94,7 +95,7 @@ describe("scanner precision (issue 22)", () => {
           check(found.length === 1, `context ${c}, prefix ${prefix}: got ${kinds(text)}`);
           assertNoSecrets(JSON.stringify(found), "findings", [id]);
         }),
-        { numRuns: 1000 },
+        propertyParameters(1000),
       );
     });
 
@@ -105,7 +106,7 @@ describe("scanner precision (issue 22)", () => {
             const text = (contexts[c] as (id: string) => string)(prefix + body(seededRandom(s)));
             check(keyIds(text).length === 0, `${family}, context ${c}: got ${kinds(text)}`);
           }),
-          { numRuns: 300 },
+          propertyParameters(300),
         );
       });
     }
@@ -133,7 +134,7 @@ describe("scanner precision (issue 22)", () => {
           const text = `AWS_SECRET_ACCESS_KEY=${masked}\nAWS_SECRET_ACCESS_KEY=<your-secret-access-key>`;
           check(!scan(text).some((f) => f.kind === "aws-secret-access-key"), `masked with a run of ${run} reported`);
         }),
-        { numRuns: 300 },
+        propertyParameters(300),
       );
     });
   });
@@ -170,7 +171,7 @@ describe("scanner precision (issue 22)", () => {
           );
           assertNoSecrets(JSON.stringify(fs), "findings", [id, token, secret]);
         }),
-        { numRuns: 200 },
+        propertyParameters(200),
       );
     });
 
@@ -219,7 +220,7 @@ describe("scanner precision (issue 22)", () => {
             `form ${form}: got ${kinds(text)}`,
           );
         }),
-        { numRuns: 100 },
+        propertyParameters(100),
       );
     });
 
@@ -229,7 +230,7 @@ describe("scanner precision (issue 22)", () => {
           const text = (elsewhere[form] as (v: string) => string)(secretAccessKey(seededRandom(s)));
           check(scan(text).length === 0, `form ${form}: got ${kinds(text)}`);
         }),
-        { numRuns: 100 },
+        propertyParameters(100),
       );
     });
 

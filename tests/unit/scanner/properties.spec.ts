@@ -2,6 +2,7 @@
 // shows a seed and an encoding chain, never a key.
 import { DEFAULT_MAX_DEPTH, formatFinding, scan } from "@keyless/scanner";
 import fc from "fast-check";
+import { propertyParameters } from "../../support/fast-check";
 import { assertNoSecrets, check, credentials, seededRandom } from "../../support/policy-credentials";
 import { encode, type StepName, stepNames, validChain } from "../../support/policy-encodings";
 
@@ -54,7 +55,7 @@ describe("scan properties", () => {
         }
         return true;
       }),
-      { numRuns: 300 },
+      propertyParameters(300),
     );
   });
 
@@ -64,7 +65,7 @@ describe("scan properties", () => {
         const input = gzipHeader ? new Uint8Array([0x1f, 0x8b, 0x08, ...bytes]) : bytes;
         return Array.isArray(scan(input, { maxDecodedBytes: 1 << 16 }));
       }),
-      { numRuns: 300 },
+      propertyParameters(300),
     );
   });
 
@@ -92,7 +93,7 @@ describe("scan properties", () => {
           c.secretAccessKey,
         ]);
       }),
-      { numRuns: 200 },
+      propertyParameters(200),
     );
   });
 
@@ -107,7 +108,7 @@ describe("scan properties", () => {
         }
         return true;
       }),
-      { numRuns: 100 },
+      propertyParameters(100),
     );
   });
 });

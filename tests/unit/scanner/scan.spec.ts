@@ -6,6 +6,7 @@ import {
   check,
   credentials,
   exampleCredentials,
+  plainSessionToken,
   secretAccessKey,
   upper,
 } from "../../support/policy-credentials";
@@ -30,6 +31,46 @@ describe("scan", () => {
     check(fs[0]?.preview === `${c.accessKeyId.slice(0, 4)}…`, "a key id's preview is its first four characters");
     check(fs[1]?.preview === "", "a secret access key has no preview: not one of its characters");
     assertNoSecrets(JSON.stringify(fs), "findings");
+  });
+
+  it("shows no character of a session token or a secret key in a preview, in any layer", () => {
+    // GIVEN session tokens (with STS's prefix, and without: found through its name) next to a key pair, as written,
+    // base64-encoded and gzipped; each value generated for this run
+    const c = credentials(undefined, "ASIA");
+    const plain = plainSessionToken();
+    const text =
+      `export AWS_ACCESS_KEY_ID=${c.accessKeyId}\nexport AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}\n` +
+      `export AWS_SESSION_TOKEN=${c.sessionToken}\naws_session_token = ${plain}\n`;
+    for (const [layer, input] of [
+      ["raw", text],
+      ["base64", Buffer.from(text).toString("base64")],
+      ["base64 > gzip", gzipSync(text).toString("base64")],
+    ] as const) {
+      // WHEN it is scanned
+      const fs = scan(input);
+      const tokens = fs.filter((f) => f.kind === "aws-session-token");
+      // THEN both tokens are found, and neither they nor the secret show a character: an empty preview, and none of
+      // their first or last four characters in their formatted lines
+      check(tokens.length === 2, `${layer}: ${tokens.length} session tokens found`);
+      check(
+        fs.every((f) => f.kind === "aws-access-key-id" || f.preview === ""),
+        `${layer}: a session token's or a secret key's preview is empty`,
+      );
+      assertNoSecrets(JSON.stringify(fs), `${layer}: findings`);
+      const secret = fs.filter((f) => f.kind !== "aws-access-key-id").map(formatFinding);
+      check(
+        secret.every((line) => !line.includes("(")),
+        `${layer}: a session token's or a secret key's line shows no preview`,
+      );
+      for (const v of [c.sessionToken, plain, c.secretAccessKey]) {
+        const shown = secret.some((line) => line.includes(v.slice(0, 4)) || line.includes(v.slice(-4)));
+        check(!shown, `${layer}: a line shows a value's first or last four characters`);
+      }
+      check(
+        fs.some((f) => f.preview === `${c.accessKeyId.slice(0, 4)}…`),
+        `${layer}: the key id still shows its kind (ASIA…)`,
+      );
+    }
   });
 
   it("formats one line without the value", () => {
