@@ -15,6 +15,7 @@ import {
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { GetInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
+import { watchChildExit } from "./child-exit";
 import { type DefaultChainCall, runDefaultChain } from "./default-chain";
 import { locateToolBinary } from "./engine";
 import { freePort } from "./free-port";
@@ -549,19 +550,9 @@ async function startMock(run: {
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
-  let exit: string | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once("exit", (code, signal) => {
-      exit = `exit ${code ?? signal}`;
-      resolve();
-    });
-    child.once("error", (err) => {
-      exit = err.message;
-      resolve();
-    });
-  });
+  const { exited, reason: exit } = watchChildExit(child);
   const stop = async () => {
-    if (exit === undefined) {
+    if (exit() === undefined) {
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
@@ -573,7 +564,8 @@ async function startMock(run: {
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
-      if (exit !== undefined) throw new Error(exit);
+      const why = exit();
+      if (why !== undefined) throw new Error(why);
       // Ready when it answers as this instance (not some other server that took the port).
       if ((await instanceIdAt(endpoint)) === run.instanceId) break;
       if (Date.now() > deadline) throw new Error(`no answer within ${timeoutMs} ms`);

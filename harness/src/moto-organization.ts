@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
+import { watchChildExit } from "./child-exit";
 import { freePort } from "./free-port";
 
 /** moto's default account: where requests signed with keys moto did not issue act. */
@@ -65,21 +66,11 @@ export async function startMotoOrganization(timeoutMs = 60_000): Promise<MotoOrg
     env,
     stdio: "ignore",
   });
-  let exit: string | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once("exit", (code, signal) => {
-      exit = `exit ${code ?? signal}`;
-      resolve();
-    });
-    child.once("error", (err) => {
-      exit = err.message;
-      resolve();
-    });
-  });
+  const { exited, reason: exit } = watchChildExit(child);
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
-      if (exit !== undefined) return;
+      if (exit() !== undefined) return;
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
       await exited;
@@ -89,7 +80,8 @@ export async function startMotoOrganization(timeoutMs = 60_000): Promise<MotoOrg
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (exit !== undefined) throw new Error(`moto did not start on ${endpoint}: ${exit}`);
+    const why = exit();
+    if (why !== undefined) throw new Error(`moto did not start on ${endpoint}: ${why}`);
     try {
       const res = await fetch(`${endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(1000) });
       if (res.ok) break;

@@ -4,7 +4,7 @@
 // the stack is disposed of with nothing left in the emulators (listing roles by the program's name prefix).
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DeleteRoleCommand, GetRoleCommand, IAMClient, paginateListRoles } from "@aws-sdk/client-iam";
@@ -16,63 +16,9 @@ import {
   StackRunError,
   TestStack,
 } from "@keyless/testing";
+import { alive, descendants, type Proc, processes, until } from "../../support/processes";
 
 const ROLE = "aws:iam/role:Role";
-
-interface Proc {
-  readonly pid: number;
-  readonly ppid: number;
-  readonly start: string;
-  readonly cmdline: string;
-}
-
-/** Every process on the machine, from /proc: pid, parent, start time (to tell a reused pid) and command line. */
-function processes(): Map<number, Proc> {
-  const out = new Map<number, Proc>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // pid (comm) state ppid … starttime is field 22; comm may hold spaces and parentheses.
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] === "Z") continue; // exited, not yet reaped
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
-      out.set(Number(entry), { pid: Number(entry), ppid: Number(fields[1]), start: fields[19] ?? "", cmdline });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-function descendants(table: Map<number, Proc>, root: number): Proc[] {
-  const found: Proc[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    const parent = queue.shift() as number;
-    for (const p of table.values()) {
-      if (p.ppid === parent) {
-        found.push(p);
-        queue.push(p.pid);
-      }
-    }
-  }
-  return found;
-}
-
-function alive(p: Proc): boolean {
-  return processes().get(p.pid)?.start === p.start;
-}
-
-async function until<T>(what: string, ms: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** A project directory: one auto-named role, and an advisory policy pack so an analyzer runs too. */
 function writeProject(dir: string, roleName: string): { project: string; pack: string } {

@@ -10,7 +10,6 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -27,6 +26,7 @@ import {
   type StateResource,
   TestStack,
 } from "@keyless/testing";
+import { alive, descendants, type Proc, processes, until } from "../../support/processes";
 
 const FIXTURE = path.resolve(__dirname, "..", "..", "fixtures", "interrupted-up");
 const PROJECT = "keyless-interrupted";
@@ -39,48 +39,6 @@ const COMPONENT = "keyless:aws:SecureInstance::web";
 interface PendingOperation {
   readonly type: string;
   readonly resource: { readonly urn: string; readonly type: string; readonly inputs?: Record<string, unknown> };
-}
-
-/** The pids of `pid` and every process below it, read from /proc (parents first). */
-function processTree(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // Field 4 of /proc/<pid>/stat is the parent pid; the command name (field 2) may hold spaces, so split after it.
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // The process ended while we listed.
-    }
-  }
-  const tree: number[] = [];
-  const visit = (p: number) => {
-    tree.push(p);
-    for (const c of children.get(p) ?? []) visit(c);
-  };
-  visit(pid);
-  return tree;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const got = await probe();
-    if (got !== undefined) return got;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /**
@@ -180,20 +138,22 @@ async function killUpAt(t: TestStack, proxy: HoldingProxy, actions: readonly str
     child.once("exit", (code) => reject(new Error(`pulumi up ended (exit ${code}) before the kill point:\n${output}`))),
   );
   const pid = child.pid as number;
-  const killed: number[] = [];
+  const killed: Proc[] = [];
   try {
     await Promise.race([held, exited]);
   } finally {
     // The whole tree, CLI first: the engine, its language host and program, the aws provider plugin.
-    for (const p of processTree(pid)) {
+    const table = processes();
+    const cli = table.get(pid);
+    for (const p of [...(cli ? [cli] : []), ...descendants(table, pid)]) {
       try {
-        process.kill(p, "SIGKILL");
+        process.kill(p.pid, "SIGKILL");
         killed.push(p);
       } catch {
         // Already gone.
       }
     }
-    await waitFor("the killed processes to end", async () => (killed.some(alive) ? undefined : true), 10_000);
+    await until("the killed processes to end", 10_000, () => (killed.some(alive) ? undefined : true), 20);
     proxy.release();
   }
   return output;
