@@ -27,8 +27,17 @@ function organization(): string {
 export function ownershipTags(component: pulumi.Resource): Record<string, string> {
   return {
     [KEYLESS_STACK_TAG]: tagValue(`${organization()}/${pulumi.getProject()}/${pulumi.getStack()}`),
-    [KEYLESS_COMPONENT_TAG]: tagValue(`${pulumi.resourceType(component)}::${pulumi.resourceName(component)}`),
+    [KEYLESS_COMPONENT_TAG]: tagValue(componentId(component)),
   };
+}
+
+/**
+ * `<type token>::<name>` of a component. `pulumi.resourceType`/`resourceName` are newer than the oldest SDK the
+ * peer range admits (3.159 lacks them); every SDK in the range keeps the same two fields on the resource.
+ */
+function componentId(component: pulumi.Resource): string {
+  const fields = component as unknown as { readonly __pulumiType: string; readonly __name: string };
+  return `${fields.__pulumiType}::${fields.__name}`;
 }
 
 /** A user's tags, as the components take them. */

@@ -49,6 +49,20 @@ function call<T>(client: AnyClient, method: string, req: unknown): Promise<T> {
   });
 }
 
+/**
+ * An engine address that stays alive: a gRPC server with no services, whose UNIMPLEMENTED answer to the plugins'
+ * health check means "still there" (Pulumi's rpcutil.Healthcheck reads it so), so a plugin under test never leaves.
+ */
+async function liveEngine(): Promise<{ address: string; close: () => void }> {
+  const server = new grpc.Server();
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  return { address: `127.0.0.1:${port}`, close: () => server.forceShutdown() };
+}
+
 function stop(child: ChildProcess | undefined): void {
   if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 }
@@ -116,6 +130,7 @@ describe("toolchain: launchers in .tools/bin", function () {
     const dir = mkdtempSync(path.join(os.tmpdir(), "keyless-pack-"));
     let child: ChildProcess | undefined;
     let client: AnyClient | undefined;
+    const engine = await liveEngine();
     try {
       writeFiles(dir, {
         "PulumiPolicy.yaml": "runtime: nodejs\n",
@@ -125,8 +140,9 @@ new PolicyPack("launcher-pack", { policies: [{ name: "always", description: "d",
   validateResource: () => {} }] });
 `,
       });
-      // As NewPolicyAnalyzer launches it: args <engine address> ".", working directory = the pack.
-      const started = await startPlugin("pulumi-analyzer-policy-nodejs", ["127.0.0.1:1", "."], { cwd: dir });
+      // As NewPolicyAnalyzer launches it: args <engine address> ".", working directory = the pack. The engine must
+      // answer: the launcher leaves at its first failed health check, as Pulumi's plugins do.
+      const started = await startPlugin("pulumi-analyzer-policy-nodejs", [engine.address, "."], { cwd: dir });
       child = started.child;
       const Client = grpc.makeGenericClientConstructor(AnalyzerService, "Analyzer");
       client = new Client(`127.0.0.1:${started.port}`, grpc.credentials.createInsecure()) as AnyClient;
@@ -147,6 +163,7 @@ new PolicyPack("launcher-pack", { policies: [{ name: "always", description: "d",
     } finally {
       client?.close();
       stop(child);
+      engine.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -101,7 +101,9 @@ describe("iam-rules: isUnboundedResource", () => {
   });
 });
 
-describe("iam-rules: isUnboundedResource on partial and cross-segment wildcards", () => {
+describe("iam-rules: isUnboundedResource on partial and cross-segment wildcards", function () {
+  // About 6 s idle for 1000 patterns; the timeout only stops a hang, with room for a loaded runner.
+  this.timeout(180_000);
   // Patterns are built from one ARN format of an action that has only that format (so the action's answer is the
   // format's), and judged against a reference decision written separately (tests/support/iam-oracle.ts). The way a
   // pattern is built also says what to expect, which holds the reference itself: a pattern whose every name is a
